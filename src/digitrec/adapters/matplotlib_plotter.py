@@ -1,0 +1,71 @@
+"""The `TrainingPlotter` port with matplotlib (headless Agg backend): curves and the test confusion matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from digitrec.domain.model import TrainingRun  # noqa: E402
+
+
+def confusion_figure(confusion: Sequence[Sequence[int]], title: str) -> Figure:
+    """A 10x10 confusion matrix, rows the true digit, columns the predicted one, counts written in."""
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    image = ax.imshow(confusion, cmap="Blues")
+    fig.colorbar(image, ax=ax)
+    peak = max((max(row) for row in confusion), default=0) or 1
+    for i, row in enumerate(confusion):
+        for j, count in enumerate(row):
+            if count:
+                ax.text(
+                    j,
+                    i,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if count > peak / 2 else "black",
+                )
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true", title=title)
+    fig.tight_layout()
+    return fig
+
+
+class MatplotlibPlotter:
+    def plot(self, run: TrainingRun, out_dir: Path) -> list[Path]:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        epochs = [m.epoch for m in run.history]
+        paths = []
+
+        fig, ax = plt.subplots(figsize=(6.4, 4))
+        ax.plot(epochs, [m.train_loss for m in run.history], "o-", label="train")
+        ax.plot(epochs, [m.val_loss for m in run.history], "o-", label="validation")
+        ax.set(xlabel="epoch", ylabel="cross-entropy loss", title=f"{run.version}: loss", yscale="log")
+        ax.legend()
+        paths.append(self._save(fig, out_dir / f"{run.version}-loss.png"))
+
+        fig, ax = plt.subplots(figsize=(6.4, 4))
+        ax.plot(epochs, [100 * m.val_accuracy for m in run.history], "o-", label="validation")
+        ax.axvline(run.best_epoch, color="grey", linestyle=":", label=f"selected (epoch {run.best_epoch})")
+        ax.set(xlabel="epoch", ylabel="accuracy (%)", title=f"{run.version}: validation accuracy")
+        ax.legend()
+        paths.append(self._save(fig, out_dir / f"{run.version}-accuracy.png"))
+
+        title = f"{run.version}: MNIST test, {100 * run.test_accuracy:.2f}% correct"
+        paths.append(
+            self._save(confusion_figure(run.confusion, title), out_dir / f"{run.version}-confusion.png")
+        )
+        return paths
+
+    @staticmethod
+    def _save(fig: Figure, path: Path) -> Path:
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        return path

@@ -1,0 +1,53 @@
+"""The database schema for submissions, as SQLAlchemy Core tables. Domain classes are never mapped here:
+`sql_repository` converts rows to and from `Submission` explicitly."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+)
+
+# Named constraints, so that later Alembic migrations can refer to them on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),  # UTC
+    Column(
+        "label",
+        SmallInteger,
+        CheckConstraint("label BETWEEN 0 AND 9", name="label_is_digit"),
+        nullable=False,
+    ),
+    Column(
+        "predicted",
+        SmallInteger,
+        CheckConstraint("predicted BETWEEN 0 AND 9", name="predicted_is_digit"),
+        nullable=False,
+    ),
+    Column("probabilities", JSON, nullable=False),  # list of 10 floats, index = digit
+    Column("model_version", String(100), nullable=False, index=True),
+    Column("image_png", LargeBinary, nullable=False),
+    Column("model_input", LargeBinary, nullable=False),  # 28*28 float32, little-endian, row-major
+    Column("image_sha256", String(64), nullable=False, index=True),  # hex digest of image_png
+    sqlite_autoincrement=True,  # never reuse an id, even after deleting the newest row
+)

@@ -1,0 +1,141 @@
+"""The CNN, its checkpoint format, and the `Classifier` that serves it.
+
+A checkpoint is a plain dict (tensors, numbers, strings, lists): the state_dict, the architecture's
+constructor arguments, the training config, metrics, the SHA-256 of the data files and the code version.
+It is only ever loaded with `torch.load(..., weights_only=True)`, so a crafted file cannot run code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from digitrec.domain.model import IMAGE_SIDE, ModelInfo, ModelNotFound, Prediction
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_FORMAT = 1
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+def conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, kernel_size=3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class DigitNet(nn.Module):
+    """Three conv-BN-ReLU stages, each halving the resolution (28 -> 14 -> 7 -> 3), then a linear layer.
+
+    Takes (N, 1, 28, 28) images in [0, 1], light ink on dark, and returns logits; it normalises its input
+    itself, so callers never need to know MNIST's mean and standard deviation.
+    """
+
+    def __init__(self, widths: Sequence[int] = (32, 64, 128), dropout: float = 0.1):
+        super().__init__()
+        c1, c2, c3 = widths
+        self.register_buffer("mean", torch.tensor(MNIST_MEAN), persistent=False)
+        self.register_buffer("std", torch.tensor(MNIST_STD), persistent=False)
+        self.stage1 = conv_bn_relu(1, c1)
+        self.stage2 = conv_bn_relu(c1, c2)
+        self.stage3 = nn.Sequential(conv_bn_relu(c2, c3), conv_bn_relu(c3, c3))
+        self.pool = nn.MaxPool2d(2)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(c3 * 3 * 3, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - self.mean) / self.std
+        x = self.pool(self.stage1(x))  # 28 -> 14
+        x = self.pool(self.stage2(x))  # 14 -> 7
+        x = self.pool(self.stage3(x))  # 7 -> 3
+        x = self.dropout(torch.flatten(x, 1))
+        return self.head(x)
+
+
+ARCHITECTURES: dict[str, type[nn.Module]] = {"DigitNet": DigitNet}
+
+
+def build_model(architecture: dict[str, Any]) -> nn.Module:
+    name = architecture["name"]
+    if name not in ARCHITECTURES:
+        raise ModelNotFound(f"unknown architecture {name!r}; this digitrec knows {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[name](**architecture.get("kwargs", {}))
+
+
+def save_checkpoint(path: Path, model: nn.Module, architecture: dict[str, Any], **meta: Any) -> Path:
+    """Write a checkpoint atomically (temp file + rename): a crash or a full disk never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    payload = {"format": CHECKPOINT_FORMAT, "architecture": architecture, "state_dict": state, **meta}
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        torch.save(payload, tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a checkpoint with `weights_only=True`; raise ModelNotFound, saying what to do, if unusable."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelNotFound(
+            f"no model at {path}. Train one with `digitrec train` or pass --model PATH to a checkpoint."
+        )
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # an unpickling error, a truncated zip, a foreign file...
+        raise ModelNotFound(
+            f"{path} is not a usable digitrec checkpoint ({type(exc).__name__}: {str(exc)[:200]}). "
+            "Train a new one with `digitrec train`."
+        ) from exc
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise ModelNotFound(f"{path} is not a digitrec checkpoint of format {CHECKPOINT_FORMAT}")
+    return payload
+
+
+class TorchClassifier:
+    """The `Classifier` port over a DigitNet checkpoint, on the CPU."""
+
+    def __init__(self, checkpoint_path: Path):
+        payload = load_checkpoint(checkpoint_path)
+        self.model = build_model(payload["architecture"])
+        try:
+            self.model.load_state_dict(payload["state_dict"])
+        except (RuntimeError, KeyError) as exc:
+            raise ModelNotFound(f"{checkpoint_path}: weights do not fit the architecture ({exc})") from exc
+        self.model.eval()
+        metrics = payload.get("metrics", {})
+        self._info = ModelInfo(
+            version=str(payload.get("version", Path(checkpoint_path).stem)),
+            test_accuracy=metrics.get("test_accuracy"),
+            created_at=payload.get("created_at"),
+        )
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    def predict(self, image: np.ndarray) -> Prediction:
+        return self.predict_batch(np.asarray(image)[None])[0]
+
+    @torch.inference_mode()
+    def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]:
+        batch = np.asarray(images, dtype=np.float32)
+        if batch.ndim != 3 or batch.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+            raise ValueError(f"expected images of shape (N, {IMAGE_SIDE}, {IMAGE_SIDE}), got {batch.shape}")
+        if len(batch) == 0:
+            return []
+        logits = self.model(torch.from_numpy(batch)[:, None])
+        probabilities = torch.softmax(logits.float(), dim=1).double().numpy()
+        return [Prediction.from_probabilities(p / p.sum()) for p in probabilities]

@@ -1,0 +1,1 @@
+"""The domain: types, ports and use cases. Standard library and numpy only."""

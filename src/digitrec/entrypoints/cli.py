@@ -1,0 +1,167 @@
+"""The `digitrec` command line. Thin: parse, call one use case, print.
+
+Every option can also come from the environment: `DIGITREC_<COMMAND>_<OPTION>` (click's convention, e.g.
+`DIGITREC_TRAIN_EPOCHS=3`), plus the documented names such as `DIGITREC_DATA_DIR`.
+Heavy imports (torch, the container) happen inside commands so that `digitrec --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from digitrec import __version__
+from digitrec.domain.model import DigitrecError, TrainConfig
+
+if TYPE_CHECKING:
+    from digitrec.containers import Container
+
+log = logging.getLogger("digitrec")
+
+
+def configure_logging(verbose: bool) -> None:
+    debug = verbose or os.environ.get("LOG_LEVEL_DEBUG", "") not in ("", "0", "false")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)-5s %(message)s" if debug else "%(message)s",
+        datefmt="%H:%M:%S",
+        force=True,
+    )
+
+
+def container_from(ctx: click.Context, **config: object) -> Container:
+    """The container the caller passed in (tests do), else a fresh one; `config` values are set on it."""
+    if ctx.obj is None:
+        from digitrec.containers import Container
+
+        ctx.obj = Container()
+    ctx.obj.config.from_dict({k: v for k, v in config.items() if v is not None})
+    return ctx.obj
+
+
+@click.group(context_settings={"auto_envvar_prefix": "DIGITREC", "help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digitrec")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logs (as does LOG_LEVEL_DEBUG=1).")
+def cli(verbose: bool) -> None:
+    """digitrec: recognise handwritten digits, and learn from the ones people draw."""
+    configure_logging(verbose)
+
+
+@cli.command()
+@click.option(
+    "--data-dir",
+    envvar="DIGITREC_DATA_DIR",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="MNIST root (torchvision layout: DIR/MNIST/raw/...); downloaded there when missing.",
+)
+@click.option("--epochs", default=TrainConfig.epochs, show_default=True, type=click.IntRange(1))
+@click.option("--batch-size", default=TrainConfig.batch_size, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--lr",
+    default=TrainConfig.lr,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="Peak learning rate of the one-cycle schedule.",
+)
+@click.option("--seed", default=TrainConfig.seed, show_default=True, type=int)
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option(
+    "--target-accuracy",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Stop as soon as MNIST test accuracy reaches this fraction (e.g. 0.99): a benchmarking aid.",
+)
+@click.option(
+    "--no-augment", is_flag=True, help="Train on MNIST as it is, without drawing-like augmentation."
+)
+@click.option(
+    "--models-dir", default="models", show_default=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--plots-dir", default="plots", show_default=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--metrics-jsonl",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write one JSON object per epoch to this file.",
+)
+@click.pass_context
+def train(
+    ctx: click.Context,
+    data_dir: Path,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    device: str,
+    target_accuracy: float | None,
+    no_augment: bool,
+    models_dir: Path,
+    plots_dir: Path,
+    metrics_jsonl: Path | None,
+) -> None:
+    """Train a CNN on MNIST; write the checkpoint to --models-dir and plots to --plots-dir."""
+    from digitrec.domain.services import train_model
+
+    container = container_from(ctx, data_dir=str(data_dir), models_dir=str(models_dir))
+    config = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        device=device,
+        target_accuracy=target_accuracy,
+        augment=not no_augment,
+    )
+    try:
+        sink = open_metrics_sink(metrics_jsonl)
+        try:
+            run, plots = train_model(
+                container.trainer(),
+                container.plotter(),
+                config,
+                plots_dir,
+                on_epoch=lambda m: write_metrics(sink, m.as_dict()),
+            )
+        finally:
+            if sink is not None:
+                sink.close()
+    except (DigitrecError, ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    best = run.history[run.best_epoch - 1]
+    click.echo(
+        f"model {run.version}: epoch {run.best_epoch} selected on validation "
+        f"({100 * best.val_accuracy:.2f}%), MNIST test accuracy {100 * run.test_accuracy:.2f}%, "
+        f"{run.seconds:.1f}s"
+    )
+    click.echo(f"checkpoint: {run.checkpoint_path}")
+    for path in plots:
+        click.echo(f"plot: {path}")
+
+
+def open_metrics_sink(path: Path | None):
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("w", encoding="utf-8")
+
+
+def write_metrics(sink, record: dict) -> None:
+    if sink is not None:
+        sink.write(json.dumps(record) + "\n")
+        sink.flush()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

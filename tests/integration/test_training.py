@@ -1,0 +1,128 @@
+"""A short real training run on a slice of MNIST, and what it leaves behind."""
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from digitrec.adapters.mnist import load_mnist
+from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
+from digitrec.adapters.torch_training import TorchTrainer, augment_batch
+from digitrec.domain.model import DatasetNotFound, ModelNotFound, TrainConfig
+
+SMALL = TrainConfig(epochs=2, batch_size=64, lr=0.05, widths=(8, 16, 32), seed=3, threads=1)
+
+
+def train_small(mnist_dir, models_dir, config=SMALL, limit=1500):
+    trainer = TorchTrainer(mnist_dir, models_dir, download=False, progress=False)
+    trainer.train_limit = limit
+    epochs = []
+    run = trainer.train(config, on_epoch=epochs.append)
+    return run, epochs
+
+
+@pytest.fixture(scope="module")
+def small_run(mnist_dir, tmp_path_factory):
+    return train_small(mnist_dir, tmp_path_factory.mktemp("models"))
+
+
+def test_a_short_run_learns_and_reports_every_epoch(small_run):
+    run, epochs = small_run
+    assert [m.epoch for m in epochs] == [1, 2]
+    assert epochs[0].seconds < epochs[1].seconds
+    assert epochs[1].train_loss < epochs[0].train_loss
+    assert run.test_accuracy > 0.80  # 1500 images, two epochs: far above chance (0.10)
+    assert sum(map(sum, run.confusion)) == 10_000
+    assert sum(run.confusion[d][d] for d in range(10)) / 10_000 == pytest.approx(run.test_accuracy, abs=1e-4)
+
+
+def test_the_checkpoint_holds_what_a_reader_needs(small_run, mnist_dir):
+    run, _ = small_run
+    payload = load_checkpoint(run.checkpoint_path)
+    assert payload["version"] == run.version
+    assert payload["architecture"] == {"name": "DigitNet", "kwargs": {"widths": [8, 16, 32]}}
+    assert payload["train_config"]["seed"] == 3
+    assert payload["metrics"]["test_accuracy"] == run.test_accuracy
+    assert len(payload["metrics"]["history"]) == 2
+    assert payload["code_version"]
+    sums = dict(reversed(line.split()) for line in (mnist_dir / "SHA256SUMS").read_text().splitlines())
+    assert payload["data_sha256"] == {name: sums[name] for name in payload["data_sha256"]}
+    assert len(payload["data_sha256"]) == 4
+
+
+def test_the_classifier_round_trip_gives_the_trained_accuracy(small_run, mnist_dir):
+    run, _ = small_run
+    classifier = TorchClassifier(run.checkpoint_path)
+    mnist = load_mnist(mnist_dir, download=False)
+    images = mnist.test_images.numpy().astype(np.float32) / 255
+    predictions = classifier.predict_batch(images)
+    accuracy = np.mean([p.digit for p in predictions] == mnist.test_labels.numpy())
+    assert accuracy == pytest.approx(run.test_accuracy, abs=1e-3)
+    assert classifier.info.version == run.version
+    one = classifier.predict(images[0])
+    assert one.digit == predictions[0].digit
+    assert one.probabilities == pytest.approx(predictions[0].probabilities, abs=1e-5)
+    assert sum(one.probabilities) == pytest.approx(1.0)
+
+
+def test_a_fixed_seed_on_cpu_gives_the_same_model(mnist_dir, tmp_path):
+    config = TrainConfig(**(SMALL.__dict__ | {"epochs": 1}))
+    first, _ = train_small(mnist_dir, tmp_path / "a", config, limit=600)
+    second, _ = train_small(mnist_dir, tmp_path / "b", config, limit=600)
+    a, b = (
+        load_checkpoint(first.checkpoint_path)["state_dict"],
+        load_checkpoint(second.checkpoint_path)["state_dict"],
+    )
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert first.history[0].train_loss == second.history[0].train_loss
+
+
+def test_missing_data_names_the_flag_and_layout(tmp_path):
+    trainer = TorchTrainer(tmp_path / "nowhere", tmp_path / "models", download=False, progress=False)
+    with pytest.raises(DatasetNotFound, match=r"--data-dir.*MNIST/raw"):
+        trainer.train(SMALL)
+
+
+def test_augmentation_changes_images_but_keeps_range_and_ink():
+    g = torch.Generator().manual_seed(0)
+    x = torch.zeros(32, 1, 28, 28)
+    x[:, :, 6:22, 12:16] = 1.0  # a thick vertical bar, like a "1"
+    out = augment_batch(x, g)
+    assert out.shape == x.shape
+    assert 0.0 <= out.min() and out.max() <= 1.0
+    assert not torch.equal(out, x)
+    ink = out.sum(dim=(1, 2, 3))
+    assert (ink > 0.3 * x[0].sum()).all()  # the digit never vanishes or leaves the frame
+    assert len({round(v, 3) for v in ink.tolist()}) > 16  # each image got its own transform
+
+
+def test_a_missing_checkpoint_says_how_to_get_one(tmp_path):
+    with pytest.raises(ModelNotFound, match="digitrec train"):
+        TorchClassifier(tmp_path / "none.pt")
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (os.system, (f"touch {RunsCode.marker}",))
+
+
+def test_a_pickle_payload_is_refused_without_running_it(tmp_path):
+    RunsCode.marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": 1, "payload": RunsCode()}, evil)
+    with pytest.raises(ModelNotFound, match="not a usable digitrec checkpoint"):
+        load_checkpoint(evil)
+    assert not RunsCode.marker.exists()
+    pickle.loads(pickle.dumps(0))  # keep the import honest: pickle is what torch.save used
+
+
+def test_a_truncated_checkpoint_is_refused(small_run, tmp_path):
+    run, _ = small_run
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(open(run.checkpoint_path, "rb").read()[:1000])
+    with pytest.raises(ModelNotFound):
+        TorchClassifier(broken)
+    json.dumps(load_checkpoint(run.checkpoint_path)["metrics"])  # metrics stay plain JSON-able data

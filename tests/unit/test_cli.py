@@ -1,0 +1,125 @@
+"""The CLI through click's CliRunner, with the trainer swapped for a fake through the container."""
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from digitrec.containers import Container
+from digitrec.domain.model import DatasetNotFound, EpochMetrics, TrainConfig, TrainingRun
+from digitrec.entrypoints.cli import cli
+
+
+class FakeTrainer:
+    """Reports two epochs and returns a run, remembering the config it was given."""
+
+    def __init__(self, error: Exception | None = None):
+        self.configs: list[TrainConfig] = []
+        self.error = error
+
+    def train(self, config, on_epoch=None):
+        self.configs.append(config)
+        if self.error:
+            raise self.error
+        history = tuple(
+            EpochMetrics(e, 1.5 * e, 0.5 / e, 0.4 / e, 0.9 + e / 100, 0.9 + e / 100) for e in (1, 2)
+        )
+        for metrics in history:
+            on_epoch(metrics)
+        confusion = tuple(tuple(92 if i == j else 1 for j in range(10)) for i in range(10))
+        return TrainingRun("fake-v1", "models/fake-v1.pt", history, 2, 0.92, confusion)
+
+
+def invoke(args, trainer, env=None):
+    container = Container()
+    with container.trainer.override(trainer):
+        return CliRunner().invoke(cli, args, obj=container, env=env or {}, catch_exceptions=False)
+
+
+def test_train_passes_options_through_and_writes_metrics_and_plots(tmp_path):
+    trainer = FakeTrainer()
+    metrics = tmp_path / "out" / "metrics.jsonl"
+    result = invoke(
+        [
+            "train",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "32",
+            "--lr",
+            "0.1",
+            "--seed",
+            "7",
+            "--device",
+            "cpu",
+            "--target-accuracy",
+            "0.99",
+            "--no-augment",
+            "--plots-dir",
+            str(tmp_path / "plots"),
+            "--metrics-jsonl",
+            str(metrics),
+        ],
+        trainer,
+    )
+    assert result.exit_code == 0, result.output
+    assert trainer.configs == [
+        TrainConfig(
+            epochs=2, batch_size=32, lr=0.1, seed=7, device="cpu", target_accuracy=0.99, augment=False
+        )
+    ]
+    lines = [json.loads(line) for line in metrics.read_text().splitlines()]
+    assert [line["epoch"] for line in lines] == [1, 2]
+    assert set(lines[0]) >= {"epoch", "seconds", "train_loss", "val_loss", "val_accuracy", "test_accuracy"}
+    assert "MNIST test accuracy 92.00%" in result.output
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "fake-v1-accuracy.png",
+        "fake-v1-confusion.png",
+        "fake-v1-loss.png",
+    ]
+
+
+def test_data_dir_comes_from_the_environment(tmp_path):
+    container = Container()
+    with container.trainer.override(FakeTrainer()):
+        CliRunner().invoke(
+            cli,
+            ["train", "--plots-dir", str(tmp_path)],
+            obj=container,
+            env={"DIGITREC_DATA_DIR": "/some/mnist", "DIGITREC_TRAIN_EPOCHS": "3"},
+        )
+    assert container.config.data_dir() == "/some/mnist"
+
+
+def test_epochs_from_the_environment(tmp_path):
+    trainer = FakeTrainer()
+    invoke(["train", "--plots-dir", str(tmp_path)], trainer, env={"DIGITREC_TRAIN_EPOCHS": "3"})
+    assert trainer.configs[0].epochs == 3
+
+
+def test_a_domain_error_is_a_clear_message_not_a_traceback(tmp_path):
+    trainer = FakeTrainer(DatasetNotFound("MNIST is not in /x; point --data-dir at it"))
+    result = invoke(["train", "--plots-dir", str(tmp_path)], trainer)
+    assert result.exit_code == 1
+    assert "Error: MNIST is not in /x; point --data-dir at it" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_option_values_are_refused_before_training(tmp_path):
+    trainer = FakeTrainer()
+    result = invoke(["train", "--epochs", "0"], trainer)
+    assert result.exit_code == 2 and "--epochs" in result.output
+    result = invoke(["train", "--target-accuracy", "99"], trainer)
+    assert result.exit_code == 2 and "--target-accuracy" in result.output
+    assert trainer.configs == []
+
+
+def test_help_does_not_import_torch():
+    probe = (
+        "import sys\nfrom digitrec.entrypoints.cli import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    print('torch loaded:', 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "train" in out
+    assert "torch loaded: False" in out
