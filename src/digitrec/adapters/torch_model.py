@@ -39,7 +39,7 @@ class DigitNet(nn.Module):
     itself, so callers never need to know MNIST's mean and standard deviation.
     """
 
-    def __init__(self, widths: Sequence[int] = (32, 64, 128), dropout: float = 0.1):
+    def __init__(self, widths: Sequence[int] = (16, 32, 64), dropout: float = 0.1):
         super().__init__()
         c1, c2, c3 = widths
         self.register_buffer("mean", torch.tensor(MNIST_MEAN), persistent=False)

@@ -119,9 +119,9 @@ class Submission:
 class TrainConfig:
     """Every hyperparameter of a training run, in one place. Defaults are what `digitrec train` uses."""
 
-    epochs: int = 12
+    epochs: int = 16
     batch_size: int = 128
-    lr: float = 0.01
+    lr: float = 0.05
     weight_decay: float = 5e-4
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
@@ -129,7 +129,7 @@ class TrainConfig:
     val_size: int = 5000
     augment: bool = True
     threads: int | None = None  # None: all cores
-    widths: tuple[int, int, int] = (32, 64, 128)  # channels of the CNN's three stages
+    widths: tuple[int, int, int] = (16, 32, 64)  # channels of the CNN's three stages
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,27 @@
+# Two commands do all the set-up:  `make app` (install, then start the app)  and  `make test` (install, run tests).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DIGITREC_DATA_DIR ?= $(abspath ../shared/mnist)
+export DIGITREC_DATA_DIR
+
+.PHONY: install install-test test app lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -e '.[test]'
+
+test: install-test
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+
+bench:
+	$(BIN)/python benchmarks/bench_train.py --data-dir $(DIGITREC_DATA_DIR)

@@ -1,0 +1,58 @@
+"""Image bytes <-> arrays with Pillow, refusing what is not an image or is absurdly large."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from digitrec.domain.model import InvalidImage
+
+MAX_BYTES = 8 * 1024 * 1024  # an encoded drawing is kilobytes; 8 MB is generous
+MAX_PIXELS = 4096 * 4096  # and decoding more than this is a decompression bomb, not a drawing
+
+
+def decode_image(data: bytes, name: str = "image") -> np.ndarray:
+    """Decode PNG/JPEG/... bytes to a uint8 array (H, W) or (H, W, 3|4), checking size before decoding."""
+    if len(data) > MAX_BYTES:
+        raise InvalidImage(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise InvalidImage(f"{name} is {width}x{height} pixels; the limit is {MAX_PIXELS:,} pixels")
+                image.load()
+                if image.mode not in ("L", "RGB", "RGBA"):
+                    image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+                return np.asarray(image).copy()
+    except InvalidImage:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidImage(f"{name} is not a readable image ({exc})") from exc
+
+
+def read_image(path: Path) -> np.ndarray:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InvalidImage(f"{path} is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidImage(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return decode_image(data, name=str(path))
+
+
+def encode_png(array: np.ndarray) -> bytes:
+    """A uint8 (or [0, 1] float) array as PNG bytes."""
+    values = np.asarray(array)
+    if values.dtype != np.uint8:
+        values = (np.clip(values, 0.0, 1.0) * 255).round().astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(values).save(buffer, format="PNG")
+    return buffer.getvalue()
