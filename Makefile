@@ -5,20 +5,26 @@ BIN := $(VENV)/bin
 DIGITREC_DATA_DIR ?= $(abspath ../shared/mnist)
 export DIGITREC_DATA_DIR
 
+HOST ?= 127.0.0.1
+PORT ?= 8501
+
 .PHONY: install install-test test app lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip
 
 install: $(BIN)/python
 	$(BIN)/pip install -e .
 
 install-test: $(BIN)/python
+	scripts/install-system-packages.sh
 	$(BIN)/pip install -e '.[test]'
 
 test: install-test
 	$(BIN)/pytest
+
+app: install
+	$(BIN)/digitrec serve --host $(HOST) --port $(PORT)
 
 lint:
 	$(BIN)/ruff check src tests benchmarks

@@ -15,3 +15,29 @@ def mnist_dir() -> Path:
             pytest.fail(f"MNIST is missing from {path}; CI must have it")
         pytest.skip(f"MNIST is not at {path}; set DIGITREC_DATA_DIR")
     return path
+
+
+class FakeClassifier:
+    """Always answers `digit` with `confidence`; remembers the images it was shown."""
+
+    def __init__(self, digit: int = 7, confidence: float = 0.91, version: str = "fake-v1"):
+        from digitrec.domain.model import ModelInfo
+
+        self.digit, self.confidence, self.seen = digit, confidence, []
+        self.info = ModelInfo(version=version, test_accuracy=0.995, created_at="2026-11-24T00:00:00+00:00")
+
+    def predict(self, image):
+        return self.predict_batch([image])[0]
+
+    def predict_batch(self, images):
+        from digitrec.domain.model import Prediction
+
+        self.seen.extend(images)
+        rest = (1 - self.confidence) / 9
+        probabilities = tuple(self.confidence if d == self.digit else rest for d in range(10))
+        return [Prediction(self.digit, probabilities) for _ in images]
+
+
+@pytest.fixture
+def fake_classifier() -> FakeClassifier:
+    return FakeClassifier()

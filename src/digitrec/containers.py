@@ -3,11 +3,13 @@
 Configuration keys (set by the CLI from flags / environment, or by tests):
   storage.backend  sql | memory          database_url  SQLAlchemy URL (sqlite file by default)
   data_dir         MNIST root            models_dir    where `train` writes checkpoints
-  model_path       checkpoint to serve   download      fetch MNIST when missing (bool)
+  model_path       checkpoint to serve (None: the model shipped in the package)
+  download         fetch MNIST when missing (bool)
   progress         show progress bars (bool)
 
-torch is imported only when a torch adapter is first asked for, so commands that never touch the model
-(and `digitrec --help`) start fast.
+File formats (image_codec, labelled_folder) are not ports and have one implementation: entrypoints use
+them directly. torch is imported only when a torch adapter is first asked for, so commands that never touch
+the model (and `digitrec --help`) start fast.
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ def open_database(url: str):
     return engine
 
 
-def torch_classifier(model_path: str | Path):
-    from digitrec.adapters.torch_model import TorchClassifier
+def torch_classifier(model_path: str | Path | None):
+    from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
 
-    return TorchClassifier(Path(model_path))
+    return TorchClassifier(Path(model_path) if model_path else shipped_model_path())
 
 
 def torch_trainer(data_dir: str | Path, models_dir: str | Path, download: bool, progress: bool):

@@ -28,7 +28,8 @@ def render_strokes(points, *, size: float, brush: float, at=(0.0, 0.0), canvas: 
 unit_point = st.tuples(st.floats(0, 1), st.floats(0, 1))
 # Three to five points spread over the box in both directions, like the strokes of a digit.
 strokes = st.lists(unit_point, min_size=3, max_size=5).filter(
-    lambda p: np.ptp([q[0] for q in p]) > 0.6 and np.ptp([q[1] for q in p]) > 0.3)
+    lambda p: np.ptp([q[0] for q in p]) > 0.6 and np.ptp([q[1] for q in p]) > 0.3
+)
 
 SEVEN = [(0.0, 0.1), (0.0, 0.9), (1.0, 0.35)]
 
@@ -48,8 +49,12 @@ def test_output_is_a_28x28_image_in_unit_range_with_full_ink(points, size, brush
 
 
 @settings(max_examples=25, deadline=None)
-@given(strokes, st.floats(80, 150), st.tuples(st.floats(10, 120), st.floats(10, 120)),
-       st.tuples(st.floats(10, 120), st.floats(10, 120)))
+@given(
+    strokes,
+    st.floats(80, 150),
+    st.tuples(st.floats(10, 120), st.floats(10, 120)),
+    st.tuples(st.floats(10, 120), st.floats(10, 120)),
+)
 def test_moving_the_drawing_on_the_canvas_barely_changes_the_result(points, size, here, there):
     a = preprocess_canvas(render_strokes(points, size=size, brush=16, at=here))
     b = preprocess_canvas(render_strokes(points, size=size, brush=16, at=there))
@@ -60,7 +65,9 @@ def test_moving_the_drawing_on_the_canvas_barely_changes_the_result(points, size
 @given(strokes, st.floats(80, 130), st.floats(1.3, 2.0))
 def test_drawing_larger_barely_changes_the_result(points, size, factor):
     small = preprocess_canvas(render_strokes(points, size=size, brush=size / 8, at=(20, 20)))
-    large = preprocess_canvas(render_strokes(points, size=size * factor, brush=size * factor / 8, at=(20, 20)))
+    large = preprocess_canvas(
+        render_strokes(points, size=size * factor, brush=size * factor / 8, at=(20, 20))
+    )
     assert mean_abs_diff(small, large) < 0.04
 
 
@@ -108,19 +115,23 @@ def test_faint_noise_is_not_ink():
     assert mean_abs_diff(preprocess_canvas(noisy), preprocess_canvas(canvas.astype(np.uint8))) < 0.02
 
 
-@pytest.mark.parametrize("canvas", [
-    np.zeros((280, 280), np.uint8),
-    np.full((280, 280, 4), 255, np.uint8),
-    np.zeros((280, 280, 4), np.uint8),
-    np.pad(np.full((1, 2), 255, np.uint8), 139),  # a stray click
-])
+@pytest.mark.parametrize(
+    "canvas",
+    [
+        np.zeros((280, 280), np.uint8),
+        np.full((280, 280, 4), 255, np.uint8),
+        np.zeros((280, 280, 4), np.uint8),
+        np.pad(np.full((1, 2), 255, np.uint8), 139),  # a stray click
+    ],
+)
 def test_an_empty_canvas_is_refused_with_a_clear_message(canvas):
     with pytest.raises(EmptyDrawing, match="draw a digit"):
         preprocess_canvas(canvas)
 
 
-@pytest.mark.parametrize("array", [np.zeros((5,)), np.zeros((2, 2, 2)), np.zeros((0, 10)),
-                                   np.zeros((5000, 5000), np.uint8)])
+@pytest.mark.parametrize(
+    "array", [np.zeros((5,)), np.zeros((2, 2, 2)), np.zeros((0, 10)), np.zeros((5000, 5000), np.uint8)]
+)
 def test_arrays_that_are_not_images_are_refused(array):
     with pytest.raises(InvalidImage):
         preprocess_canvas(array)

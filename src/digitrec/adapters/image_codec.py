@@ -25,14 +25,22 @@ def decode_image(data: bytes, name: str = "image") -> np.ndarray:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise InvalidImage(f"{name} is {width}x{height} pixels; the limit is {MAX_PIXELS:,} pixels")
+                    raise InvalidImage(
+                        f"{name} is {width}x{height} pixels; the limit is {MAX_PIXELS:,} pixels"
+                    )
                 image.load()
                 if image.mode not in ("L", "RGB", "RGBA"):
                     image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
                 return np.asarray(image).copy()
     except InvalidImage:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise InvalidImage(f"{name} is not a readable image ({exc})") from exc
 
 

@@ -37,6 +37,11 @@ def confusion_figure(confusion: Sequence[Sequence[int]], title: str) -> Figure:
     return fig
 
 
+def save_confusion_plot(confusion: Sequence[Sequence[int]], title: str, path: Path) -> Path:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return MatplotlibPlotter._save(confusion_figure(confusion, title), Path(path))
+
+
 class MatplotlibPlotter:
     def plot(self, run: TrainingRun, out_dir: Path) -> list[Path]:
         out_dir = Path(out_dir)
@@ -66,6 +71,7 @@ class MatplotlibPlotter:
 
     @staticmethod
     def _save(fig: Figure, path: Path) -> Path:
+        fig.tight_layout()
         fig.savefig(path, dpi=100)
         plt.close(fig)
         return path

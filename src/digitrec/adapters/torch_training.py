@@ -217,7 +217,7 @@ class TorchTrainer:
                 desc=f"epoch {epoch}/{config.epochs}",
                 unit="img",
                 leave=False,
-                disable=not self.progress,
+                disable=None if self.progress else True,  # None: only on a terminal
             ) as bar:
                 train_loss = train_epoch(model, optimizer, scheduler, train_x, train_y, config, g, bar)
             val_loss, val_acc, _ = evaluate(model, val_x, val_y)

@@ -146,6 +146,143 @@ def train(
         click.echo(f"plot: {path}")
 
 
+MODEL_OPTION = click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DIGITREC_MODEL",
+    help="Checkpoint to use (default: the model shipped with digitrec).",
+)
+
+
+def classifier_from(ctx: click.Context, model_path: Path | None):
+    try:
+        return container_from(ctx, model_path=str(model_path) if model_path else None).classifier()
+    except DigitrecError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@MODEL_OPTION
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON list of {file, digit, confidence, probabilities}."
+)
+@click.pass_context
+def predict(ctx: click.Context, images: tuple[Path, ...], model_path: Path | None, as_json: bool) -> None:
+    """Recognise the digit drawn in each IMAGE (PNG, JPEG, ...; any size, either polarity)."""
+    from digitrec.adapters.image_codec import read_image
+    from digitrec.domain.recognition import recognise
+
+    classifier = classifier_from(ctx, model_path)
+    results, failed = [], 0
+    for path in images:
+        try:
+            prediction = recognise(classifier, read_image(path)).prediction
+        except DigitrecError as exc:
+            click.echo(f"{path}: error: {exc}", err=True)
+            failed += 1
+            continue
+        results.append(
+            {
+                "file": str(path),
+                "digit": prediction.digit,
+                "confidence": prediction.confidence,
+                "probabilities": list(prediction.probabilities),
+            }
+        )
+        if not as_json:
+            click.echo(f"{path}: {prediction.digit} ({100 * prediction.confidence:.1f}%)")
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    if failed:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@MODEL_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print {n, accuracy, per_class, confusion} as JSON.")
+@click.option(
+    "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write the confusion matrix as PNG."
+)
+@click.pass_context
+def evaluate(
+    ctx: click.Context, folder: Path, model_path: Path | None, as_json: bool, plot: Path | None
+) -> None:
+    """Score the model on FOLDER/labels.csv (columns file,label) and the images it lists."""
+    from tqdm import tqdm
+
+    from digitrec.adapters.labelled_folder import read_labelled_folder
+    from digitrec.domain.recognition import evaluate as evaluate_images
+
+    classifier = classifier_from(ctx, model_path)
+    try:
+        items, problems = read_labelled_folder(folder)
+    except DigitrecError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with tqdm(total=len(items), unit="img", desc="evaluating", disable=None) as bar:
+        report, unreadable = evaluate_images(classifier, items, on_progress=bar.update)
+    for problem in sorted(problems + unreadable, key=lambda p: p.line):
+        click.echo(f"skipped {problem}", err=True)
+    if plot is not None:
+        from digitrec.adapters.matplotlib_plotter import save_confusion_plot
+
+        save_confusion_plot(report.confusion, f"{folder}: {100 * report.accuracy:.2f}% of {report.n}", plot)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    click.echo(f"{report.n} images, accuracy {100 * report.accuracy:.2f}% ({classifier.info.version})")
+    click.echo(
+        "per digit: "
+        + "  ".join(
+            f"{d}: {'-' if acc is None else f'{100 * acc:.1f}%'}" for d, acc in report.per_class.items()
+        )
+    )
+    click.echo("confusion (rows: true digit, columns: predicted)")
+    click.echo("     " + "".join(f"{d:>6}" for d in range(10)))
+    for d, row in enumerate(report.confusion):
+        click.echo(f"{d:>5}" + "".join(f"{c:>6}" for c in row))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--database-url",
+    envvar="DIGITREC_DATABASE_URL",
+    default="sqlite:///digitrec.db",
+    show_default=True,
+    help="Where submissions go (SQLAlchemy URL); the SQLite file is created when missing.",
+)
+@MODEL_OPTION
+def serve(host: str, port: int, database_url: str, model_path: Path | None) -> None:
+    """Start the drawing app (Streamlit) with the shipped model, or --model."""
+    import sys
+
+    app = Path(__file__).parent / "webapp" / "app.py"
+    env = os.environ | {"DIGITREC_DATABASE_URL": database_url}
+    if model_path is not None:
+        env["DIGITREC_MODEL"] = str(model_path)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    click.echo(f"digitrec app on http://{host}:{port} (submissions: {database_url})")
+    os.execvpe(command[0], command, env)
+
+
 def open_metrics_sink(path: Path | None):
     if path is None:
         return None

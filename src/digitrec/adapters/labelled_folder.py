@@ -1,0 +1,53 @@
+"""A folder of labelled drawings: `DIR/labels.csv` (header with at least `file` and `label`) and the images
+it lists, relative to DIR. The format `digitrec evaluate` reads and `submissions export` writes."""
+
+from __future__ import annotations
+
+import csv
+from functools import partial
+from pathlib import Path
+
+from digitrec.adapters.image_codec import read_image
+from digitrec.domain.model import DatasetNotFound, DigitrecError, validate_label
+from digitrec.domain.recognition import LabelledImage, Problem
+
+LABELS_FILE = "labels.csv"
+
+
+def read_labelled_folder(folder: Path) -> tuple[list[LabelledImage], list[Problem]]:
+    """The images listed in `folder/labels.csv`, and a Problem for every row that can't be used."""
+    folder = Path(folder)
+    labels_csv = folder / LABELS_FILE
+    if not labels_csv.is_file():
+        raise DatasetNotFound(
+            f"{labels_csv} not found: a labelled folder needs a {LABELS_FILE} with columns "
+            "file,label and the images it names"
+        )
+    root = folder.resolve()
+    items: list[LabelledImage] = []
+    problems: list[Problem] = []
+    try:
+        with labels_csv.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames is None or not {"file", "label"} <= set(reader.fieldnames):
+                raise DatasetNotFound(
+                    f"{labels_csv} must start with a header naming the columns file and label, "
+                    f"got {reader.fieldnames}"
+                )
+            for row in reader:
+                line, name = reader.line_num, (row.get("file") or "").strip()
+                try:
+                    label = validate_label(int((row.get("label") or "").strip()))
+                except (ValueError, DigitrecError):
+                    problems.append(Problem(line, name, f"label {row.get('label')!r} is not a digit 0-9"))
+                    continue
+                path = (folder / name).resolve()
+                if not name or not path.is_relative_to(root):
+                    problems.append(Problem(line, name, f"file must name an image inside {folder}"))
+                elif not path.is_file():
+                    problems.append(Problem(line, name, "file not found"))
+                else:
+                    items.append(LabelledImage(line, name, label, partial(read_image, path)))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetNotFound(f"cannot read {labels_csv}: {exc}") from exc
+    return items, problems

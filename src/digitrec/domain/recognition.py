@@ -1,0 +1,110 @@
+"""Recognising drawings and scoring a classifier on labelled ones: the use cases behind `predict`,
+`evaluate` and the app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+
+from digitrec.domain.model import NUM_CLASSES, DigitrecError, Prediction
+from digitrec.domain.ports import Classifier
+from digitrec.domain.preprocessing import preprocess_canvas
+
+
+@dataclass(frozen=True)
+class Recognition:
+    prediction: Prediction
+    model_input: np.ndarray  # the 28x28 image the model saw
+
+
+def recognise(classifier: Classifier, image: np.ndarray) -> Recognition:
+    """Normalise a drawing as MNIST digits are, then classify it. Raises EmptyDrawing / InvalidImage."""
+    model_input = preprocess_canvas(image)
+    return Recognition(classifier.predict(model_input), model_input)
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    line: int  # where it is listed (e.g. the line of labels.csv), for error messages
+    name: str
+    label: int
+    load: Callable[[], np.ndarray]  # reads the image when needed; raises DigitrecError if it can't
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    name: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.name}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    n: int
+    accuracy: float
+    per_class: dict[int, float | None]  # None for a digit with no examples
+    confusion: tuple[tuple[int, ...], ...]  # rows: true digit, columns: predicted digit
+
+    def as_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "per_class": {str(d): acc for d, acc in self.per_class.items()},
+            "confusion": [list(row) for row in self.confusion],
+        }
+
+
+def score(labels: Iterable[int], predicted: Iterable[int]) -> Evaluation:
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    for true, guess in zip(labels, predicted, strict=True):
+        confusion[true, guess] += 1
+    n = int(confusion.sum())
+    support = confusion.sum(axis=1)
+    return Evaluation(
+        n=n,
+        accuracy=float(np.trace(confusion) / n) if n else 0.0,
+        per_class={
+            d: float(confusion[d, d] / support[d]) if support[d] else None for d in range(NUM_CLASSES)
+        },
+        confusion=tuple(tuple(int(c) for c in row) for row in confusion),
+    )
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def evaluate(
+    classifier: Classifier,
+    items: Iterable[LabelledImage],
+    batch_size: int = 256,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[Evaluation, list[Problem]]:
+    """Recognise every labelled image in batches. An image that can't be read or holds no drawing becomes
+    a Problem with its line number; it does not stop the run."""
+    labels: list[int] = []
+    predicted: list[int] = []
+    problems: list[Problem] = []
+    for batch in batched(items, batch_size):
+        inputs, kept = [], []
+        for item in batch:
+            try:
+                inputs.append(preprocess_canvas(item.load()))
+                kept.append(item)
+            except DigitrecError as exc:
+                problems.append(Problem(item.line, item.name, str(exc)))
+        if inputs:
+            predictions = classifier.predict_batch(np.stack(inputs))
+            labels.extend(item.label for item in kept)
+            predicted.extend(p.digit for p in predictions)
+        if on_progress is not None:
+            on_progress(len(batch))
+    return score(labels, predicted), problems
