@@ -8,5 +8,5 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "installing Debian packages: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
