@@ -54,13 +54,14 @@ def torch_trainer(data_dir: str | Path, models_dir: str | Path, download: bool, 
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(default=DEFAULTS)
 
-    engine = providers.Singleton(open_database, config.database_url)
+    # Thread-safe: Streamlit serves each session in its own thread, and the model or engine is built once.
+    engine = providers.ThreadSafeSingleton(open_database, config.database_url)
     submissions = providers.Selector(
         config.storage.backend,
-        sql=providers.Singleton(SqlSubmissionRepository, engine),
-        memory=providers.Singleton(InMemorySubmissionRepository),
+        sql=providers.ThreadSafeSingleton(SqlSubmissionRepository, engine),
+        memory=providers.ThreadSafeSingleton(InMemorySubmissionRepository),
     )
-    classifier = providers.Singleton(torch_classifier, config.model_path)
+    classifier = providers.ThreadSafeSingleton(torch_classifier, config.model_path)
     trainer = providers.Factory(
         torch_trainer,
         config.data_dir,

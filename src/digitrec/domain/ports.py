@@ -31,6 +31,8 @@ class SubmissionRepository(Protocol):
 
     def latest(self, limit: int, offset: int = 0, *, mismatches_only: bool = False) -> list[Submission]: ...
 
+    def count(self, *, mismatches_only: bool = False) -> int: ...
+
 
 class Trainer(Protocol):
     """Trains a model from scratch and writes a checkpoint; calls `on_epoch` after every epoch."""

@@ -264,21 +264,15 @@ def serve(host: str, port: int, database_url: str, model_path: Path | None) -> N
     env = os.environ | {"DIGITREC_DATABASE_URL": database_url}
     if model_path is not None:
         env["DIGITREC_MODEL"] = str(model_path)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    options = {
+        "server.address": host,
+        "server.port": port,
+        "server.headless": "true",
+        "browser.gatherUsageStats": "false",
+        "client.toolbarMode": "minimal",
+    }
+    command = [sys.executable, "-m", "streamlit", "run", str(app)]
+    command += [arg for name, value in options.items() for arg in (f"--{name}", str(value))]
     click.echo(f"digitrec app on http://{host}:{port} (submissions: {database_url})")
     os.execvpe(command[0], command, env)
 

@@ -1,0 +1,103 @@
+"""Keeping what people draw and looking back at it: the use cases behind the app's Draw, History and Stats.
+
+`live_stats` reads every submission through `latest()` pages; the storage work (issue 6) will let the
+database count instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from digitrec.domain.model import Submission, validate_label
+from digitrec.domain.ports import SubmissionRepository
+from digitrec.domain.recognition import Evaluation, Recognition, score
+
+
+def submit_drawing(
+    repo: SubmissionRepository, recognition: Recognition, image_png: bytes, label: int, model_version: str
+) -> int:
+    """Store a drawing with what the model made of it and the label its author gave; return its id.
+
+    Raises InvalidLabel / InvalidImage for a submission that could never be stored, and StorageUnavailable
+    (from the repository) when the database cannot be reached: nothing is stored then.
+    """
+    submission = Submission(
+        image_png=image_png,
+        model_input=recognition.model_input,
+        prediction=recognition.prediction,
+        label=validate_label(label),
+        model_version=model_version,
+    )
+    return repo.add(submission)
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    submissions: list[Submission]  # newest first
+    page: int  # 1-based, within 1..pages
+    pages: int  # at least 1, even with no submissions
+    total: int  # submissions matching the filter, on every page
+
+
+def history_page(
+    repo: SubmissionRepository, page: int, page_size: int = 10, *, mistakes_only: bool = False
+) -> HistoryPage:
+    """One page of the latest submissions (only those the model got wrong, if asked); a page past the end
+    gives the last page."""
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, got {page_size}")
+    total = repo.count(mismatches_only=mistakes_only)
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(page, 1), pages)
+    rows = repo.latest(page_size, (page - 1) * page_size, mismatches_only=mistakes_only)
+    return HistoryPage(submissions=rows, page=page, pages=pages, total=total)
+
+
+@dataclass(frozen=True)
+class VersionAccuracy:
+    version: str
+    n: int
+    accuracy: float
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """How the models do on what people drew: `evaluation` holds the overall and per-digit accuracy and the
+    confusion matrix (rows: true label, columns: predicted digit)."""
+
+    evaluation: Evaluation
+    per_version: tuple[VersionAccuracy, ...]  # most submissions first
+
+    @property
+    def per_digit_count(self) -> tuple[int, ...]:
+        """Submissions per true label."""
+        return tuple(sum(row) for row in self.evaluation.confusion)
+
+
+def all_submissions(repo: SubmissionRepository, page_size: int = 500) -> Iterator[Submission]:
+    """Every stored submission, newest first, read a page at a time."""
+    offset = 0
+    while page := repo.latest(page_size, offset):
+        yield from page
+        offset += len(page)
+        if len(page) < page_size:
+            return
+
+
+def live_stats(repo: SubmissionRepository, page_size: int = 500) -> LiveStats:
+    labels: list[int] = []
+    predicted: list[int] = []
+    seen: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    for submission in all_submissions(repo, page_size):
+        labels.append(submission.label)
+        predicted.append(submission.prediction.digit)
+        seen[submission.model_version] += 1
+        right[submission.model_version] += submission.correct
+    per_version = tuple(
+        VersionAccuracy(version, n, right[version] / n) for version, n in seen.most_common()
+    )
+    return LiveStats(evaluation=score(labels, predicted), per_version=per_version)

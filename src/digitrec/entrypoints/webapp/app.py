@@ -1,0 +1,37 @@
+"""digitrec's Streamlit app: three pages, and a sidebar naming the model that answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from digitrec.domain.model import ModelNotFound
+from digitrec.entrypoints.webapp.wiring import HOW_TO_GET_A_MODEL, get_container
+
+HERE = Path(__file__).parent
+
+st.set_page_config(page_title="digitrec", page_icon=":material/draw:", layout="wide")
+
+page = st.navigation(
+    [
+        st.Page(HERE / "draw.py", title="Draw", icon=":material/draw:", default=True),
+        st.Page(HERE / "history.py", title="History", icon=":material/history:"),
+        st.Page(HERE / "stats.py", title="Stats", icon=":material/bar_chart:"),
+    ]
+)
+
+with st.sidebar:
+    st.subheader("Live model")
+    try:
+        model = get_container().classifier().info
+    except ModelNotFound as exc:
+        st.error(f"No model is loaded: {exc}")
+        st.caption(HOW_TO_GET_A_MODEL)
+    else:
+        st.markdown(f"**{model.version}**")
+        if model.test_accuracy is not None:
+            st.metric("MNIST test accuracy", f"{100 * model.test_accuracy:.2f}%")
+        st.caption(f"trained {model.created_at or 'at an unknown time'}")
+
+page.run()

@@ -1,0 +1,62 @@
+"""History: the latest submissions, newest first, a page at a time; optionally only the model's mistakes."""
+
+from __future__ import annotations
+
+import base64
+
+import streamlit as st
+
+from digitrec.domain.model import StorageUnavailable
+from digitrec.domain.submitting import history_page
+from digitrec.entrypoints.webapp.wiring import get_container
+
+PAGE_SIZE = 10
+
+
+def thumbnail(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+st.title("History")
+mistakes_only = st.toggle("Only the ones the model got wrong", key="mistakes_only")
+
+try:
+    repo = get_container().submissions()
+    page_number = st.session_state.get(f"history-page-{mistakes_only}", 1)
+    page = history_page(repo, page_number, PAGE_SIZE, mistakes_only=mistakes_only)
+except StorageUnavailable as exc:
+    st.error(f"The submissions cannot be read: {exc}")
+    st.stop()
+
+if page.total == 0:
+    st.info("No mistakes so far." if mistakes_only else "No submissions yet: draw one on the Draw page.")
+    st.stop()
+
+noun = "mistake" if mistakes_only else "submission"
+st.caption(f"{page.total} {noun}{'s' * (page.total != 1)}, newest first: page {page.page} of {page.pages}")
+rows = [
+    {
+        "id": s.id,
+        "drawing": thumbnail(s.image_png),
+        "predicted": s.prediction.digit,
+        "confidence": s.prediction.confidence,
+        "true label": s.label,
+        "correct": s.correct,
+        "model": s.model_version,
+        "time": s.created_at,
+    }
+    for s in page.submissions
+]
+st.dataframe(
+    rows,
+    hide_index=True,
+    row_height=56,
+    column_config={
+        "id": st.column_config.NumberColumn("#", format="%d"),
+        "drawing": st.column_config.ImageColumn("drawing"),
+        "confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
+        "correct": st.column_config.CheckboxColumn("correct"),
+        "time": st.column_config.DatetimeColumn("time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    },
+)
+st.pagination(page.pages, key=f"history-page-{mistakes_only}")

@@ -1,0 +1,58 @@
+"""Stats: how the models do on what people drew, overall, per model version and per digit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from digitrec.domain.model import NUM_CLASSES, StorageUnavailable
+from digitrec.domain.submitting import live_stats
+from digitrec.entrypoints.webapp.wiring import get_container
+
+DIGITS = [str(d) for d in range(NUM_CLASSES)]
+
+st.title("Stats")
+try:
+    stats = live_stats(get_container().submissions())
+except StorageUnavailable as exc:
+    st.error(f"The submissions cannot be read: {exc}")
+    st.stop()
+
+overall = stats.evaluation
+if overall.n == 0:
+    st.info("No submissions yet: draw one on the Draw page.")
+    st.stop()
+
+submissions_column, accuracy_column = st.columns(2)
+submissions_column.metric("Submissions", overall.n)
+accuracy_column.metric("Live accuracy", f"{100 * overall.accuracy:.1f}%")
+
+st.subheader("Per model version")
+st.dataframe(
+    [{"model": v.version, "submissions": v.n, "accuracy": v.accuracy} for v in stats.per_version],
+    hide_index=True,
+    column_config={"accuracy": st.column_config.NumberColumn(format="percent")},
+)
+
+st.subheader("Per digit")
+per_digit = pd.DataFrame(
+    {
+        "digit": DIGITS,
+        "submissions": stats.per_digit_count,
+        "accuracy": [overall.per_class[d] for d in range(NUM_CLASSES)],
+    }
+)
+table_column, chart_column = st.columns(2)
+table_column.dataframe(
+    per_digit, hide_index=True, column_config={"accuracy": st.column_config.NumberColumn(format="percent")}
+)
+chart_column.bar_chart(per_digit, x="digit", y="submissions", height=260)
+
+st.subheader("Confusion matrix")
+st.caption("Rows: the true label people gave; columns: the digit the model predicted.")
+confusion = pd.DataFrame(
+    overall.confusion,
+    index=pd.Index(DIGITS, name="true"),
+    columns=pd.Index(DIGITS, name="predicted"),
+)
+st.dataframe(confusion.style.background_gradient(cmap="Blues", axis=None))

@@ -1,0 +1,100 @@
+"""AppTest fixtures: the app gets a container whose repository and classifier are swapped for fakes."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.containers import Container
+from digitrec.domain.model import Prediction, Submission
+from digitrec.entrypoints.webapp import wiring
+
+APP = Path(wiring.__file__).with_name("app.py")
+
+
+@pytest.fixture
+def repo() -> InMemorySubmissionRepository:
+    return InMemorySubmissionRepository()
+
+
+@pytest.fixture
+def container(monkeypatch, repo, fake_classifier) -> Iterator[Container]:
+    """The container the app will get from `wiring.get_container()`, with fakes in place."""
+    test_container = Container()
+    test_container.submissions.override(repo)
+    test_container.classifier.override(fake_classifier)
+    monkeypatch.setattr(wiring, "build_container", lambda: test_container)
+    wiring.get_container.clear()
+    yield test_container
+    wiring.get_container.clear()
+
+
+@pytest.fixture
+def app(container) -> Callable[[str], AppTest]:
+    """`app("history.py")`: the app, run once on that page."""
+
+    def open_page(page: str = "draw.py") -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=30).run()
+        if page != "draw.py":
+            at.switch_page(page).run()
+        assert not at.exception, at.exception
+        return at
+
+    return open_page
+
+
+def canvas_png(strokes: list[tuple[slice, slice]], side: int = 280) -> bytes:
+    """An opaque RGBA PNG, white ink on black, as the canvas sends it."""
+    pixels = np.zeros((side, side, 4), np.uint8)
+    pixels[..., 3] = 255
+    for rows, cols in strokes:
+        pixels[rows, cols, :3] = 255
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+A_ONE = [(slice(60, 220), slice(125, 150))]  # a vertical bar
+
+
+@pytest.fixture
+def draw() -> Callable[..., AppTest]:
+    """`draw(at)`: put a drawing on the canvas as the component would send it, and rerun."""
+
+    def put_on_canvas(at: AppTest, strokes=A_ONE, key: str | None = None) -> AppTest:
+        data_url = "data:image/png;base64," + base64.b64encode(canvas_png(strokes)).decode("ascii")
+        key = key or f"canvas-{at.session_state['canvas_round']}"
+        at.session_state[key] = {"drawing": {"raw": {"objects": []}, "data": data_url}}
+        return at.run()
+
+    return put_on_canvas
+
+
+@pytest.fixture
+def seed(repo) -> Callable[..., int]:
+    """`seed(label, predicted, version, minutes_ago)`: store a submission the way the app would; its id."""
+
+    def add(label: int, predicted: int, version: str = "cnn-a", minutes_ago: int = 0) -> int:
+        probabilities = np.full(10, 0.02)
+        probabilities[predicted] = 0.82
+        return repo.add(
+            Submission(
+                image_png=canvas_png(A_ONE),
+                model_input=np.zeros((28, 28), np.float32),
+                prediction=Prediction.from_probabilities(probabilities),
+                label=label,
+                model_version=version,
+                created_at=datetime(2026, 11, 24, 12, 0, tzinfo=UTC) - timedelta(minutes=minutes_ago),
+            )
+        )
+
+    return add

@@ -1,0 +1,108 @@
+"""The Draw page with a fake classifier (always 7, 91%) and an in-memory repository."""
+
+from __future__ import annotations
+
+import pytest
+from dependency_injector import providers
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+from digitrec.adapters.image_codec import decode_image
+from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.domain.model import ModelNotFound, StorageUnavailable, Submission
+
+
+class UnreachableRepository(InMemorySubmissionRepository):
+    """A repository whose database went away: nothing can be stored."""
+
+    def add(self, submission: Submission) -> int:
+        raise StorageUnavailable("submission database sqlite:///gone.db is unavailable: disk I/O error")
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def submit_button(at):
+    return next(b for b in at.button if b.label == "Submit")
+
+
+def test_an_empty_canvas_gives_a_hint_no_prediction_and_no_submit(app, fake_classifier):
+    at = app()
+    assert "Draw a digit" in at.info[0].value
+    assert "Predicted digit" not in metrics(at)
+    assert submit_button(at).disabled
+    assert fake_classifier.seen == []
+
+
+def test_a_drawing_shows_the_prediction_confidence_probabilities_and_model_input(app, draw, fake_classifier):
+    at = draw(app())
+    assert metrics(at)["Predicted digit"] == "7"
+    assert metrics(at)["Confidence"] == "91.0%"
+    (chart,) = at.get("vega_lite_chart")
+    bars = convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data)
+    assert bars["digit"].tolist() == [str(d) for d in range(10)]
+    assert bars["probability"].tolist() == pytest.approx([0.01] * 7 + [0.91] + [0.01] * 2)
+    assert len(at.image) == 1  # the 28x28 input the model saw
+    assert len(fake_classifier.seen) == 1 and fake_classifier.seen[0].shape == (28, 28)
+    assert at.segmented_control[0].value == 7  # the true label defaults to the prediction
+    assert not submit_button(at).disabled
+
+
+def test_submit_stores_the_drawing_with_the_chosen_label_then_clears_the_canvas(app, draw, repo):
+    at = draw(app())
+    at.segmented_control[0].set_value(1).run()
+    submit_button(at).click().run()
+
+    assert not at.exception
+    stored = repo.get(1)
+    assert stored is not None and stored.label == 1 and stored.prediction.digit == 7
+    assert stored.model_version == "fake-v1"
+    assert stored.prediction.probabilities[7] == 0.91 and stored.model_input.shape == (28, 28)
+    drawing = decode_image(stored.image_png)
+    assert drawing.shape[:2] == (280, 280)
+    assert drawing[140, 137, 0] == 255 and drawing[140, 40, 0] == 0  # ink on the stroke, none beside it
+    assert "#1" in at.success[0].value
+    assert at.session_state["canvas_round"] == 1  # a new canvas key: the canvas is empty again
+    assert "Predicted digit" not in metrics(at)
+    assert submit_button(at).disabled
+
+
+def test_a_storage_failure_shows_a_banner_and_keeps_the_drawing(app, draw, container):
+    container.submissions.override(UnreachableRepository())
+    at = draw(app())
+    submit_button(at).click().run()
+
+    assert "was not saved" in at.error[0].value and "disk I/O error" in at.error[0].value
+    assert at.session_state["canvas_round"] == 0  # same canvas key: the drawing stays on it
+    assert metrics(at)["Predicted digit"] == "7"
+    assert not at.success
+
+
+def test_clear_gives_a_new_empty_canvas(app, draw):
+    at = draw(app())
+    next(b for b in at.button if b.label == "Clear").click().run()
+    assert at.session_state["canvas_round"] == 1
+    assert "Predicted digit" not in metrics(at)
+
+
+def test_a_missing_model_says_how_to_train_or_where_to_put_one(app, container):
+    def no_model():
+        raise ModelNotFound("no model at /nowhere/digitnet.pt")
+
+    container.classifier.override(providers.Callable(no_model))
+    at = app()
+    assert "no model at /nowhere/digitnet.pt" in at.error[0].value
+    shown = " ".join(i.value for i in at.info) + " ".join(c.value for c in at.sidebar.caption)
+    assert "digitrec train" in shown and "DIGITREC_MODEL" in shown
+
+
+def test_the_sidebar_names_the_live_model(app):
+    at = app()
+    assert "fake-v1" in " ".join(m.value for m in at.sidebar.markdown)
+    assert at.sidebar.metric[0].value == "99.50%"
+
+
+def test_a_drawing_too_faint_to_read_counts_as_empty(app, draw):
+    at = draw(app(), strokes=[(slice(10, 11), slice(10, 11))])
+    assert "Predicted digit" not in metrics(at)
+    assert submit_button(at).disabled

@@ -1,0 +1,63 @@
+"""The History page over a seeded in-memory repository."""
+
+from __future__ import annotations
+
+import base64
+
+from digitrec.adapters.image_codec import decode_image
+
+
+def shown_ids(at) -> list[int]:
+    return [int(i) for i in at.dataframe[0].value["id"]]
+
+
+def test_no_submissions_yet(app):
+    at = app("history.py")
+    assert "No submissions yet" in at.info[0].value
+    assert not at.dataframe
+
+
+def test_rows_are_newest_first_with_every_column(app, seed):
+    seed(label=3, predicted=3, version="cnn-a", minutes_ago=5)
+    seed(label=4, predicted=9, version="cnn-b", minutes_ago=1)
+    at = app("history.py")
+    table = at.dataframe[0].value
+    assert shown_ids(at) == [2, 1]
+    newest = table.iloc[0]
+    assert (newest["predicted"], newest["true label"], bool(newest["correct"]), newest["model"]) == (
+        9, 4, False, "cnn-b"
+    )
+    assert abs(newest["confidence"] - 0.82) < 1e-9
+    assert str(newest["time"]).startswith("2026-11-24 11:59")
+    thumbnail = newest["drawing"]
+    assert thumbnail.startswith("data:image/png;base64,")
+    assert decode_image(base64.b64decode(thumbnail.split(",", 1)[1])).shape[:2] == (280, 280)
+
+
+def test_pages_of_ten(app, seed):
+    for minutes_ago in range(25, 0, -1):
+        seed(label=1, predicted=1, minutes_ago=minutes_ago)
+    at = app("history.py")
+    assert shown_ids(at) == list(range(25, 15, -1))
+    assert at.pagination[0].num_pages == 3
+    at.pagination[0].select(3).run()
+    assert shown_ids(at) == [5, 4, 3, 2, 1]
+    assert at.caption[0].value == "25 submissions, newest first: page 3 of 3"
+
+
+def test_the_mistakes_filter_shows_only_what_the_model_got_wrong(app, seed):
+    for i in range(12):
+        seed(label=i % 10, predicted=(i + (i % 3 == 0)) % 10)  # ids 1, 4, 7, 10 are wrong
+    at = app("history.py")
+    at.toggle[0].set_value(True).run()
+    assert shown_ids(at) == [10, 7, 4, 1]
+    assert not any(at.dataframe[0].value["correct"])
+    assert at.pagination[0].num_pages == 1
+    assert at.caption[0].value == "4 mistakes, newest first: page 1 of 1"
+
+
+def test_no_mistakes_yet(app, seed):
+    seed(label=2, predicted=2)
+    at = app("history.py")
+    at.toggle[0].set_value(True).run()
+    assert "No mistakes" in at.info[0].value
