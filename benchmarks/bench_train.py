@@ -23,7 +23,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision import datasets, transforms
 
-from digitrec.adapters.torch_training import TorchTrainer, pick_device
+from digitrec.adapters.torch_trainer import TorchTrainer
+from digitrec.adapters.torch_training import pick_device
 from digitrec.domain.model import TrainConfig
 
 TARGET = 0.99

@@ -2,8 +2,10 @@
 
 Configuration keys (set by the CLI from flags / environment, or by tests):
   storage.backend  sql | memory          database_url  SQLAlchemy URL (sqlite file by default)
+  database_timeout seconds a database call may wait for a lock, a connection or the server (15)
   data_dir         MNIST root            models_dir    where `train` writes checkpoints
-  model_path       checkpoint to serve (None: the model shipped in the package)
+  model_path       checkpoint to serve (None: the live model of the registry in models_dir, which is the
+                   model shipped in the package until another is promoted)
   download         fetch MNIST when missing (bool)
   progress         show progress bars (bool)
 
@@ -20,11 +22,12 @@ from dependency_injector import containers, providers
 
 from digitrec.adapters.matplotlib_plotter import MatplotlibPlotter
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_schema, create_sql_engine
+from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
 
 DEFAULTS = {
     "storage": {"backend": "sql"},
     "database_url": "sqlite:///digitrec.db",
+    "database_timeout": 15.0,
     "data_dir": "data",
     "models_dir": "models",
     "model_path": None,
@@ -33,20 +36,38 @@ DEFAULTS = {
 }
 
 
-def open_database(url: str):
-    engine = create_sql_engine(url)
-    create_schema(engine)
+def open_database(url: str, timeout: float):
+    """An engine on a database whose schema is up to date: pending migrations are applied first."""
+    from digitrec.adapters.sql_migrations import upgrade_database
+
+    engine = create_sql_engine(url, timeout)
+    upgrade_database(engine)
     return engine
 
 
-def torch_classifier(model_path: str | Path | None):
-    from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
+def schema_revision_of(engine) -> str | None:
+    from digitrec.adapters.sql_migrations import schema_revision
 
-    return TorchClassifier(Path(model_path) if model_path else shipped_model_path())
+    return schema_revision(engine)
+
+
+def model_registry(models_dir: str | Path):
+    from digitrec.adapters.model_registry import FileModelRegistry
+    from digitrec.adapters.torch_model import shipped_model_path
+
+    return FileModelRegistry(Path(models_dir), shipped_model_path())
+
+
+def torch_classifier(model_path: str | Path | None, registry):
+    """The checkpoint at `model_path` when one is given, else whatever model the registry says is live."""
+    from digitrec.adapters.model_registry import LiveClassifier
+    from digitrec.adapters.torch_model import TorchClassifier
+
+    return TorchClassifier(Path(model_path)) if model_path else LiveClassifier(registry)
 
 
 def torch_trainer(data_dir: str | Path, models_dir: str | Path, download: bool, progress: bool):
-    from digitrec.adapters.torch_training import TorchTrainer
+    from digitrec.adapters.torch_trainer import TorchTrainer
 
     return TorchTrainer(Path(data_dir), Path(models_dir), download=download, progress=progress)
 
@@ -55,13 +76,17 @@ class Container(containers.DeclarativeContainer):
     config = providers.Configuration(default=DEFAULTS)
 
     # Thread-safe: Streamlit serves each session in its own thread, and the model or engine is built once.
-    engine = providers.ThreadSafeSingleton(open_database, config.database_url)
+    engine = providers.ThreadSafeSingleton(
+        open_database, config.database_url, config.database_timeout.as_float()
+    )
+    database_revision = providers.Factory(schema_revision_of, engine)
     submissions = providers.Selector(
         config.storage.backend,
         sql=providers.ThreadSafeSingleton(SqlSubmissionRepository, engine),
         memory=providers.ThreadSafeSingleton(InMemorySubmissionRepository),
     )
-    classifier = providers.ThreadSafeSingleton(torch_classifier, config.model_path)
+    models = providers.ThreadSafeSingleton(model_registry, config.models_dir)
+    classifier = providers.ThreadSafeSingleton(torch_classifier, config.model_path, models)
     trainer = providers.Factory(
         torch_trainer,
         config.data_dir,

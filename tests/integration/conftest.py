@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import io
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from PIL import Image
+from postgres_cluster import FAST_SETTINGS, ThrowawayCluster, create_database, drop_database, server_binaries
 
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_schema, create_sql_engine
+from digitrec.adapters.sql_migrations import upgrade_database
+from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
 from digitrec.domain.model import IMAGE_SIDE, NUM_CLASSES, Prediction, Submission
 
 
@@ -44,21 +48,70 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'db' / 'submissions.sqlite3'}"
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A URL of a PostgreSQL server's admin database: $DIGITREC_TEST_POSTGRES_URL (its user needs CREATEDB),
+    else a throwaway cluster started for this test session. Missing server binaries skip the PostgreSQL tests,
+    except in CI (CI set), where they fail: there the tests must run."""
+    if url := os.environ.get("DIGITREC_TEST_POSTGRES_URL"):
+        yield url
+        return
+    binaries = server_binaries()
+    if binaries is None:
+        reason = (
+            "PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin or "
+            "$DIGITREC_POSTGRES_BIN: install Debian's postgresql (scripts/install-system-packages.sh does) "
+            "or set DIGITREC_TEST_POSTGRES_URL"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the PostgreSQL tests", pytrace=False)
+        pytest.skip(reason)
+    with ThrowawayCluster(binaries, FAST_SETTINGS) as admin_url:
+        yield admin_url
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """A fresh, empty database on the test server, dropped after the test."""
+    name = f"digitrec_test_{uuid.uuid4().hex[:12]}"
+    yield create_database(postgres_server, name)
+    drop_database(postgres_server, name)
+
+
 def memory_repository(request: pytest.FixtureRequest) -> Iterator[InMemorySubmissionRepository]:
     yield InMemorySubmissionRepository()
 
 
-def sqlite_repository(request: pytest.FixtureRequest) -> Iterator[SqlSubmissionRepository]:
-    engine = create_sql_engine(request.getfixturevalue("sqlite_url"))
-    create_schema(engine)
+def sql_repository(url: str) -> Iterator[SqlSubmissionRepository]:
+    engine = create_sql_engine(url, timeout=10)
+    upgrade_database(engine)
     yield SqlSubmissionRepository(engine)
     engine.dispose()
 
 
-# Every SubmissionRepository backend the contract suite runs against; add "postgresql" here.
-REPOSITORY_BACKENDS = {"memory": memory_repository, "sqlite": sqlite_repository}
+def sqlite_repository(request: pytest.FixtureRequest) -> Iterator[SqlSubmissionRepository]:
+    yield from sql_repository(request.getfixturevalue("sqlite_url"))
+
+
+def postgresql_repository(request: pytest.FixtureRequest) -> Iterator[SqlSubmissionRepository]:
+    yield from sql_repository(request.getfixturevalue("postgres_url"))
+
+
+# Every SubmissionRepository backend the contract suite runs against.
+REPOSITORY_BACKENDS = {
+    "memory": memory_repository,
+    "sqlite": sqlite_repository,
+    "postgresql": postgresql_repository,
+}
+SQL_BACKENDS = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}
 
 
 @pytest.fixture(params=sorted(REPOSITORY_BACKENDS))
 def repo(request: pytest.FixtureRequest) -> Iterator[InMemorySubmissionRepository | SqlSubmissionRepository]:
     yield from REPOSITORY_BACKENDS[request.param](request)
+
+
+@pytest.fixture(params=sorted(SQL_BACKENDS))
+def database_url(request: pytest.FixtureRequest) -> str:
+    """An empty database: a SQLite file, then a PostgreSQL database."""
+    return request.getfixturevalue(SQL_BACKENDS[request.param])

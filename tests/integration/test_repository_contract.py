@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 
@@ -76,13 +78,113 @@ def test_count_with_and_without_mismatches_only(repo, make_submission):
     assert repo.count(mismatches_only=True) == 2
 
 
-def test_concurrent_adds_are_all_stored_with_unique_ids(repo, make_submission):
-    def add_many(thread: int) -> list[int]:
-        return [repo.add(make_submission(seed=thread * 100 + i)) for i in range(25)]
+def test_oldest_after_continues_after_an_id_oldest_first(repo, make_submission):
+    ids = [repo.add(make_submission(seed=seed)) for seed in range(5)]
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        ids = [i for thread_ids in pool.map(add_many, range(4)) for i in thread_ids]
+    assert [s.id for s in repo.oldest_after(0, 2)] == ids[:2]
+    assert [s.id for s in repo.oldest_after(ids[1], 2)] == ids[2:4]
+    assert [s.id for s in repo.oldest_after(ids[3], 10)] == ids[4:]
+    assert repo.oldest_after(ids[4], 10) == []
+    assert repo.oldest_after(0, 1)[0].image_png == make_submission(seed=0).image_png
 
-    assert len(set(ids)) == 100
-    assert repo.count() == 100
-    assert {s.id for s in repo.latest(200)} == set(ids)
+
+def test_oldest_after_filters_by_time_and_mismatches(repo, make_submission):
+    start = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    outcomes = [(1, 1), (2, 7), (3, 3), (4, 9)]  # (label, predicted), one an hour
+    ids = [
+        repo.add(make_submission(label=label, predicted=predicted, created_at=start + timedelta(hours=hour)))
+        for hour, (label, predicted) in enumerate(outcomes)
+    ]
+    two_hours_in = start + timedelta(hours=2)
+
+    assert [s.id for s in repo.oldest_after(0, 10, since=two_hours_in)] == ids[2:]
+    in_another_zone = two_hours_in.astimezone(timezone(timedelta(hours=-5)))
+    assert [s.id for s in repo.oldest_after(0, 10, since=in_another_zone)] == ids[2:]
+    assert [s.id for s in repo.oldest_after(0, 10, since=two_hours_in.replace(tzinfo=None))] == ids[2:]
+    assert [s.id for s in repo.oldest_after(0, 10, mismatches_only=True)] == [ids[1], ids[3]]
+    assert [s.id for s in repo.oldest_after(0, 10, since=two_hours_in, mismatches_only=True)] == [ids[3]]
+
+
+def test_contains_image_finds_a_stored_png_by_its_sha256(repo, make_submission):
+    stored = make_submission(seed=1)
+    repo.add(stored)
+
+    assert repo.contains_image(stored.image_sha256)
+    assert repo.contains_image(hashlib.sha256(stored.image_png).hexdigest())
+    assert not repo.contains_image(make_submission(seed=2).image_sha256)
+
+
+def test_the_same_image_may_be_stored_twice(repo, make_submission):
+    first, second = repo.add(make_submission(seed=4)), repo.add(make_submission(seed=4, label=5))
+
+    assert first != second and repo.count() == 2
+
+
+def test_stats_of_an_empty_repository(repo):
+    stats = repo.stats()
+
+    assert stats.per_version == ()
+    assert stats.confusion == tuple((0,) * 10 for _ in range(10))
+
+
+def test_stats_count_per_version_and_per_label_and_prediction(repo, make_submission):
+    # seed % 3 picks the version: cnn-test-0 gets 3 (2 right), cnn-test-1 gets 2 (1 right), cnn-test-2 one.
+    rows = [(0, 1, 1), (3, 1, 7), (6, 7, 7), (1, 4, 4), (4, 1, 2), (2, 9, 9)]  # (seed, label, predicted)
+    for seed, label, predicted in rows:
+        repo.add(make_submission(seed=seed, label=label, predicted=predicted))
+
+    stats = repo.stats()
+
+    assert [(v.version, v.n, v.correct) for v in stats.per_version] == [
+        ("cnn-test-0", 3, 2),
+        ("cnn-test-1", 2, 1),
+        ("cnn-test-2", 1, 1),
+    ]
+    assert stats.per_version[0].accuracy == 2 / 3
+    expected = np.zeros((10, 10), dtype=int)
+    for _, label, predicted in rows:
+        expected[label, predicted] += 1
+    assert stats.confusion == tuple(tuple(int(c) for c in row) for row in expected)
+
+
+def test_eight_writers_store_every_submission_once_while_readers_see_consistent_pages(
+    repo, make_submission
+):
+    """8 writers x 200 submissions at once, and 2 readers paging through the newest all the while."""
+    writers, each = 8, 200
+    batches = [
+        [make_submission(seed=w * each + i, label=i % 10) for i in range(each)] for w in range(writers)
+    ]
+    writing = threading.Event()
+    writing.set()
+
+    def write(batch) -> list[int]:
+        return [repo.add(submission) for submission in batch]
+
+    def read() -> int:
+        pages, last_count = 0, 0
+        while writing.is_set() or pages < 3:
+            page = repo.latest(25, offset=pages % 3 * 25)
+            ids = [s.id for s in page]
+            assert ids == sorted(set(ids), reverse=True), f"page not strictly newest first: {ids}"
+            count = repo.count()
+            assert count >= last_count, "the count went backwards"
+            assert sum(v.n for v in repo.stats().per_version) >= last_count
+            last_count, pages = count, pages + 1
+        return pages
+
+    with ThreadPoolExecutor(max_workers=writers + 2) as pool:
+        readers = [pool.submit(read) for _ in range(2)]
+        try:
+            written = list(pool.map(write, batches))
+        finally:
+            writing.clear()
+        assert all(reader.result() >= 3 for reader in readers)
+
+    ids = [i for batch_ids in written for i in batch_ids]
+    assert len(ids) == len(set(ids)) == writers * each
+    assert repo.count() == writers * each
+    stored = repo.latest(writers * each + 10)
+    assert sorted(s.id for s in stored) == sorted(ids)
+    assert sorted(s.image_png for s in stored) == sorted(s.image_png for b in batches for s in b)
+    assert sum(v.n for v in repo.stats().per_version) == writers * each

@@ -1,7 +1,20 @@
+import struct
+import zlib
+
 import numpy as np
 import pytest
 
-from digitrec.domain.model import InvalidImage, InvalidLabel, Prediction, Submission, validate_label
+from digitrec.adapters.image_codec import encode_png
+from digitrec.domain.model import (
+    MAX_IMAGE_BYTES,
+    InvalidImage,
+    InvalidLabel,
+    Prediction,
+    Submission,
+    validate_label,
+)
+
+PNG = encode_png(np.zeros((28, 28), np.uint8))
 
 
 def probabilities_for(digit: int, confidence: float = 0.91) -> list[float]:
@@ -17,10 +30,18 @@ def test_prediction_picks_the_most_probable_digit():
 
 
 @pytest.mark.parametrize(
-    "probabilities", [[0.1] * 9, [0.2] * 10, [1.5] + [-0.5] + [0.0] * 8, [float("nan")] * 10]
+    ("probabilities", "message"),
+    [
+        ([0.1] * 9, "expected 10 probabilities, got 9"),
+        ([0.05] * 11 + [0.45], "expected 10 probabilities, got 12"),
+        ([0.2] * 10, "must sum to 1"),
+        ([1.5] + [-0.5] + [0.0] * 8, "finite and non-negative"),
+        ([float("nan")] * 10, "finite and non-negative"),
+        ([float("inf")] + [0.0] * 9, "finite and non-negative"),
+    ],
 )
-def test_prediction_rejects_what_is_not_a_distribution_over_ten_digits(probabilities):
-    with pytest.raises(ValueError):
+def test_prediction_rejects_what_is_not_a_distribution_over_ten_digits(probabilities, message):
+    with pytest.raises(ValueError, match=message):
         Prediction(digit=0, probabilities=tuple(probabilities))
 
 
@@ -37,7 +58,7 @@ def test_anything_else_is_not_a_label(label):
 
 def make_submission(**overrides):
     fields = dict(
-        image_png=b"\x89PNG...",
+        image_png=PNG,
         model_input=np.zeros((28, 28)),
         prediction=Prediction.from_probabilities(probabilities_for(3)),
         label=3,
@@ -56,14 +77,37 @@ def test_submission_stores_its_input_as_float32():
     assert make_submission().created_at.tzinfo is not None
 
 
+def png_declaring(width: int, height: int) -> bytes:
+    """A small PNG whose header claims width x height pixels (a decompression bomb when that is huge)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return b"\x89PNG\r\n\x1a\n" + chunk + PNG[33:]
+
+
 @pytest.mark.parametrize(
-    ("overrides", "error"),
+    ("overrides", "error", "message"),
     [
-        ({"label": 12}, InvalidLabel),
-        ({"image_png": b""}, InvalidImage),
-        ({"model_input": np.zeros((20, 20))}, InvalidImage),
+        ({"label": 12}, InvalidLabel, "digit 0-9, got 12"),
+        ({"image_png": b""}, InvalidImage, "needs the drawing's image"),
+        ({"image_png": "not bytes"}, InvalidImage, "as PNG bytes"),
+        ({"image_png": b"GIF89a" + bytes(40)}, InvalidImage, "not a PNG"),
+        ({"image_png": PNG[:20]}, InvalidImage, "not a PNG"),
+        ({"image_png": PNG + bytes(MAX_IMAGE_BYTES)}, InvalidImage, "MB; the limit is 8 MB"),
+        ({"image_png": png_declaring(100_000, 100_000)}, InvalidImage, "100000x100000 pixels; at most"),
+        ({"image_png": png_declaring(0, 28)}, InvalidImage, "0x28 pixels"),
+        ({"model_input": np.zeros((20, 20))}, InvalidImage, "must be 28x28"),
+        ({"model_input": np.full((28, 28), 2.0)}, InvalidImage, r"values in \[0, 1\]"),
+        ({"model_input": np.full((28, 28), np.nan)}, InvalidImage, r"values in \[0, 1\]"),
+        ({"model_version": ""}, ValueError, "1-100 characters"),
+        ({"model_version": "v" * 101}, ValueError, "1-100 characters"),
     ],
 )
-def test_submission_refuses_bad_fields(overrides, error):
-    with pytest.raises(error):
+def test_submission_refuses_bad_fields_saying_what_is_wrong(overrides, error, message):
+    with pytest.raises(error, match=message):
         make_submission(**overrides)
+
+
+def test_a_png_of_a_sane_size_is_accepted_and_hashed():
+    submission = make_submission(image_png=png_declaring(4096, 4096))
+    assert len(submission.image_sha256) == 64
+    assert submission.image_sha256 == make_submission(image_png=png_declaring(4096, 4096)).image_sha256

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digitrec.domain.model import InvalidImage
+from digitrec.domain.model import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, InvalidImage
 
-MAX_BYTES = 8 * 1024 * 1024  # an encoded drawing is kilobytes; 8 MB is generous
-MAX_PIXELS = 4096 * 4096  # and decoding more than this is a decompression bomb, not a drawing
+MAX_BYTES = MAX_IMAGE_BYTES  # the same limits a Submission checks, before anything is decoded
+MAX_PIXELS = MAX_IMAGE_PIXELS
 
 
 def decode_image(data: bytes, name: str = "image") -> np.ndarray:
@@ -45,15 +45,19 @@ def decode_image(data: bytes, name: str = "image") -> np.ndarray:
 
 
 def read_image(path: Path) -> np.ndarray:
+    return decode_image(read_image_bytes(path), name=str(path))
+
+
+def read_image_bytes(path: Path) -> bytes:
+    """A file's bytes, refused (by its size) before reading when it is larger than any drawing."""
     path = Path(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InvalidImage(f"{path} is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InvalidImage(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return decode_image(data, name=str(path))
 
 
 def encode_png(array: np.ndarray) -> bytes:

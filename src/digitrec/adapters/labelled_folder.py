@@ -23,7 +23,6 @@ def read_labelled_folder(folder: Path) -> tuple[list[LabelledImage], list[Proble
             f"{labels_csv} not found: a labelled folder needs a {LABELS_FILE} with columns "
             "file,label and the images it names"
         )
-    root = folder.resolve()
     items: list[LabelledImage] = []
     problems: list[Problem] = []
     try:
@@ -41,13 +40,22 @@ def read_labelled_folder(folder: Path) -> tuple[list[LabelledImage], list[Proble
                 except (ValueError, DigitrecError):
                     problems.append(Problem(line, name, f"label {row.get('label')!r} is not a digit 0-9"))
                     continue
-                path = (folder / name).resolve()
-                if not name or not path.is_relative_to(root):
-                    problems.append(Problem(line, name, f"file must name an image inside {folder}"))
-                elif not path.is_file():
-                    problems.append(Problem(line, name, "file not found"))
-                else:
-                    items.append(LabelledImage(line, name, label, partial(read_image, path)))
+                try:
+                    path = listed_file(folder, name)
+                except DigitrecError as exc:
+                    problems.append(Problem(line, name, str(exc)))
+                    continue
+                items.append(LabelledImage(line, name, label, partial(read_image, path)))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DatasetNotFound(f"cannot read {labels_csv}: {exc}") from exc
     return items, problems
+
+
+def listed_file(folder: Path, name: str) -> Path:
+    """The file a labels.csv row names, which must be inside `folder` (no `..`, no absolute paths)."""
+    path = (folder / name).resolve()
+    if not name or not path.is_relative_to(folder.resolve()):
+        raise DigitrecError(f"file must name an image inside {folder}")
+    if not path.is_file():
+        raise DigitrecError("file not found")
+    return path

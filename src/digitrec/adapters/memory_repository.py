@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import Counter
+from datetime import UTC, datetime
 
-from digitrec.domain.model import Submission
+from digitrec.domain.model import Submission, SubmissionStats
 
 
 class InMemorySubmissionRepository:
@@ -14,6 +16,7 @@ class InMemorySubmissionRepository:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._submissions: dict[int, Submission] = {}
+        self._images: set[str] = set()  # sha256 of every stored PNG
         self._last_id = 0
 
     def add(self, submission: Submission) -> int:
@@ -23,6 +26,7 @@ class InMemorySubmissionRepository:
             self._submissions[self._last_id] = dataclasses.replace(
                 submission, id=self._last_id, model_input=submission.model_input.copy()
             )
+            self._images.add(submission.image_sha256)
             return self._last_id
 
     def get(self, submission_id: int) -> Submission | None:
@@ -36,8 +40,32 @@ class InMemorySubmissionRepository:
     def count(self, *, mismatches_only: bool = False) -> int:
         return len(self._matching(mismatches_only))
 
+    def oldest_after(
+        self, after_id: int, limit: int, *, since: datetime | None = None, mismatches_only: bool = False
+    ) -> list[Submission]:
+        since = None if since is None else as_utc(since)
+        matching = (
+            s
+            for s in self._matching(mismatches_only)
+            if s.id > after_id and (since is None or as_utc(s.created_at) >= since)
+        )
+        return [s for s, _ in zip(matching, range(limit), strict=False)]
+
+    def contains_image(self, image_sha256: str) -> bool:
+        with self._lock:
+            return image_sha256 in self._images
+
+    def stats(self) -> SubmissionStats:
+        groups = Counter((s.model_version, s.label, s.prediction.digit) for s in self._matching(False))
+        return SubmissionStats.from_groups((*key, n) for key, n in groups.items())
+
     def _matching(self, mismatches_only: bool) -> list[Submission]:
         """Matching submissions, oldest first (dicts keep insertion order, which is id order)."""
         with self._lock:
             stored = list(self._submissions.values())
         return [s for s in stored if not (mismatches_only and s.correct)]
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A naive time is taken to be UTC, as the SQL repository takes it."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

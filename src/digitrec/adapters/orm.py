@@ -1,5 +1,8 @@
 """The database schema for submissions, as SQLAlchemy Core tables. Domain classes are never mapped here:
-`sql_repository` converts rows to and from `Submission` explicitly."""
+`sql_repository` converts rows to and from `Submission` explicitly.
+
+The migrations in `migrations/versions/` create this schema; a change here needs a new migration there
+(tests/integration/test_migrations.py checks that both agree, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -45,9 +49,11 @@ submissions = Table(
         nullable=False,
     ),
     Column("probabilities", JSON, nullable=False),  # list of 10 floats, index = digit
-    Column("model_version", String(100), nullable=False, index=True),
+    Column("model_version", String(100), nullable=False),
     Column("image_png", LargeBinary, nullable=False),
     Column("model_input", LargeBinary, nullable=False),  # 28*28 float32, little-endian, row-major
     Column("image_sha256", String(64), nullable=False, index=True),  # hex digest of image_png
+    # The statistics (GROUP BY these three) read this index instead of every row with its images.
+    Index("ix_submissions_stats", "model_version", "label", "predicted"),
     sqlite_autoincrement=True,  # never reuse an id, even after deleting the newest row
 )

@@ -1,12 +1,14 @@
 """Submissions in a SQL database (SQLite or PostgreSQL) through SQLAlchemy Core.
 
 Rows and `Submission`s are converted explicitly: a submission is frozen and holds a numpy array and a
-nested `Prediction`, which maps more plainly by hand than through an imperative mapper.
+nested `Prediction`, which maps more plainly by hand than through an imperative mapper. Every query is built
+with SQLAlchemy's expression language, so values always travel as bound parameters. The schema comes from
+the migrations (sql_migrations.py).
 """
 
 from __future__ import annotations
 
-import hashlib
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,55 +16,63 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, Row, create_engine, event, func, insert, select
+from sqlalchemy import Engine, Row, Select, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from digitrec.adapters.orm import metadata, submissions
-from digitrec.domain.model import IMAGE_SIDE, Prediction, StorageUnavailable, Submission
+from digitrec.adapters.orm import submissions
+from digitrec.domain.model import IMAGE_SIDE, Prediction, StorageUnavailable, Submission, SubmissionStats
 
 MODEL_INPUT_DTYPE = np.dtype("<f4")  # float32, little-endian, whatever the machine's byte order
+DEFAULT_TIMEOUT = 15.0  # seconds to wait for a lock, a connection or a server before giving up
 
 
-def create_sql_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so that several processes can share a file."""
+def create_sql_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+    """An engine for `url` that waits at most about `timeout` seconds for a lock or a connection.
+
+    SQLite gets WAL (readers never block the writer) and a busy timeout, so that several threads and
+    processes can share the file. PostgreSQL gets a connect timeout and a lock timeout (unless the URL sets
+    them), and connections are checked before use, so a restarted server is reconnected to."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        connect_args: dict[str, Any] = {}
+        if parsed.get_backend_name() == "postgresql":
+            if "connect_timeout" not in parsed.query:
+                connect_args["connect_timeout"] = max(2, math.ceil(timeout))  # libpq's minimum is 2 s
+            if "options" not in parsed.query:
+                connect_args["options"] = f"-c lock_timeout={round(timeout * 1000)}"
+        return create_engine(parsed, pool_pre_ping=True, pool_timeout=timeout, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
         try:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StorageUnavailable(f"cannot create the folder of SQLite database {url}: {error}") from error
-    engine = create_engine(parsed, connect_args={"timeout": 15})
+    engine = create_engine(parsed, pool_timeout=timeout, connect_args={"timeout": timeout})  # busy timeout
 
     @event.listens_for(engine, "connect")
     def configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    """Create missing tables. The one place that Alembic migrations will replace."""
-    with storage_errors(engine):
-        metadata.create_all(engine)
-
-
 @contextmanager
 def storage_errors(engine: Engine) -> Iterator[None]:
-    """Turn 'cannot reach or use the database' driver errors into the domain's StorageUnavailable."""
+    """Turn 'cannot reach or use the database' errors (down, locked, timed out) into StorageUnavailable."""
     try:
         yield
-    except DBAPIError as error:
-        if not isinstance(error, OperationalError | InterfaceError) and not error.connection_invalidated:
+    except (DBAPIError, PoolTimeout) as error:
+        if isinstance(error, DBAPIError) and not (
+            isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
+        ):
             raise  # integrity and programming errors are bugs, not an unavailable database
         where = engine.url.render_as_string(hide_password=True)
-        raise StorageUnavailable(f"submission database {where} is unavailable: {error.orig}") from error
+        reason = getattr(error, "orig", None) or error
+        raise StorageUnavailable(f"submission database {where} is unavailable: {reason}") from error
 
 
 class SqlSubmissionRepository:
@@ -70,45 +80,60 @@ class SqlSubmissionRepository:
         self._engine = engine
 
     def add(self, submission: Submission) -> int:
-        with storage_errors(self._engine), self._engine.begin() as connection:
+        with storage_errors(self._engine), self._engine.begin() as connection:  # one transaction
             result = connection.execute(insert(submissions).values(**row_values(submission)))
             return int(result.inserted_primary_key[0])
 
     def get(self, submission_id: int) -> Submission | None:
-        query = select(submissions).where(submissions.c.id == submission_id)
-        with storage_errors(self._engine), self._engine.connect() as connection:
-            row = connection.execute(query).one_or_none()
-        return None if row is None else submission_from_row(row)
+        rows = self._all(select(submissions).where(submissions.c.id == submission_id))
+        return submission_from_row(rows[0]) if rows else None
 
     def latest(self, limit: int, offset: int = 0, *, mismatches_only: bool = False) -> list[Submission]:
         query = select(submissions).order_by(submissions.c.id.desc()).limit(limit).offset(offset)
-        if mismatches_only:
-            query = query.where(submissions.c.predicted != submissions.c.label)
-        with storage_errors(self._engine), self._engine.connect() as connection:
-            rows = connection.execute(query).all()
-        return [submission_from_row(row) for row in rows]
+        return [submission_from_row(row) for row in self._all(mismatches(query, mismatches_only))]
 
     def count(self, *, mismatches_only: bool = False) -> int:
-        query = select(func.count()).select_from(submissions)
-        if mismatches_only:
-            query = query.where(submissions.c.predicted != submissions.c.label)
+        query = mismatches(select(func.count()).select_from(submissions), mismatches_only)
+        return int(self._all(query)[0][0])
+
+    def oldest_after(
+        self, after_id: int, limit: int, *, since: datetime | None = None, mismatches_only: bool = False
+    ) -> list[Submission]:
+        query = select(submissions).where(submissions.c.id > after_id).order_by(submissions.c.id).limit(limit)
+        if since is not None:
+            query = query.where(submissions.c.created_at >= as_utc(since))
+        return [submission_from_row(row) for row in self._all(mismatches(query, mismatches_only))]
+
+    def contains_image(self, image_sha256: str) -> bool:
+        query = select(submissions.c.id).where(submissions.c.image_sha256 == image_sha256).limit(1)
+        return bool(self._all(query))
+
+    def stats(self) -> SubmissionStats:
+        """One GROUP BY, answered from the index on (model_version, label, predicted): the counts are from
+        one snapshot, and no row's images are read."""
+        keys = (submissions.c.model_version, submissions.c.label, submissions.c.predicted)
+        rows = self._all(select(*keys, func.count()).group_by(*keys))
+        return SubmissionStats.from_groups((str(v), int(label), int(p), int(n)) for v, label, p, n in rows)
+
+    def _all(self, query: Select) -> list[Row[Any]]:
         with storage_errors(self._engine), self._engine.connect() as connection:
-            return int(connection.execute(query).scalar_one())
+            return list(connection.execute(query).all())
+
+
+def mismatches(query: Select, only: bool) -> Select:
+    return query.where(submissions.c.predicted != submissions.c.label) if only else query
 
 
 def row_values(submission: Submission) -> dict[str, Any]:
-    created_at = submission.created_at
-    if created_at.tzinfo is None:  # a naive time is taken to be UTC already
-        created_at = created_at.replace(tzinfo=UTC)
     return {
-        "created_at": created_at.astimezone(UTC),
+        "created_at": as_utc(submission.created_at),
         "label": submission.label,
         "predicted": submission.prediction.digit,
         "probabilities": list(submission.prediction.probabilities),
         "model_version": submission.model_version,
         "image_png": submission.image_png,
         "model_input": np.ascontiguousarray(submission.model_input, dtype=MODEL_INPUT_DTYPE).tobytes(),
-        "image_sha256": hashlib.sha256(submission.image_png).hexdigest(),
+        "image_sha256": submission.image_sha256,
     }
 
 
@@ -120,11 +145,12 @@ def submission_from_row(row: Row[Any]) -> Submission:
         prediction=Prediction(digit=row.predicted, probabilities=tuple(row.probabilities)),
         label=row.label,
         model_version=row.model_version,
-        created_at=utc(row.created_at),
+        created_at=as_utc(row.created_at),
         id=row.id,
     )
 
 
-def utc(moment: datetime) -> datetime:
-    """SQLite gives times back without a zone (they were stored as UTC); PostgreSQL in the session's zone."""
+def as_utc(moment: datetime) -> datetime:
+    """Times are stored in UTC. A naive time is taken to be UTC already (SQLite gives times back without a
+    zone); PostgreSQL gives them in the session's zone."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

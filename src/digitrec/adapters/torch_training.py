@@ -9,12 +9,10 @@ from __future__ import annotations
 import copy
 import logging
 import math
-import os
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -24,8 +22,7 @@ from tqdm import tqdm
 
 import digitrec
 from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.torch_model import DigitNet, save_checkpoint
-from digitrec.domain.model import EpochMetrics, TrainConfig, TrainingRun
+from digitrec.domain.model import EpochMetrics, FineTuneConfig, TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +95,19 @@ def train_epoch(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     images: torch.Tensor,
     labels: torch.Tensor,
-    config: TrainConfig,
+    order: torch.Tensor,
+    batch_size: int,
+    augment: bool,
     g: torch.Generator,
     progress: tqdm | None = None,
 ) -> float:
-    """One pass over the training images in a seeded random order; returns the mean training loss."""
+    """One pass over `images[order]` in batches; returns the mean training loss."""
     model.train()
-    order = torch.randperm(len(images), generator=g, device=images.device)
     total, autocast = torch.zeros((), device=images.device), images.device.type == "cuda"
-    for start in range(0, len(images), config.batch_size):
-        idx = order[start : start + config.batch_size]
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
         x, y = images[idx], labels[idx]
-        if config.augment:
+        if augment:
             x = augment_batch(x, g)
         x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=autocast):
@@ -121,7 +119,7 @@ def train_epoch(
         total += loss.detach() * len(idx)
         if progress is not None:
             progress.update(len(idx))
-    return total.item() / len(images)
+    return total.item() / len(order)
 
 
 @torch.inference_mode()
@@ -159,116 +157,112 @@ def code_version() -> str:
     return f"{digitrec.__version__}+g{sha}" if sha else digitrec.__version__
 
 
-class TorchTrainer:
-    """The `Trainer` port: trains a DigitNet on MNIST and writes a checkpoint to `models_dir`."""
+@dataclass(frozen=True)
+class MnistSplits:
+    """MNIST on the device: training images, a fixed validation split of them, and the official test set."""
 
-    def __init__(self, data_dir: Path, models_dir: Path, download: bool = True, progress: bool = True):
-        self.data_dir, self.models_dir = Path(data_dir), Path(models_dir)
-        self.download, self.progress = download, progress
-        self.train_limit: int | None = None  # use only the first N training images (tests, smoke runs)
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    sha256: dict[str, str]
 
-    def train(
-        self, config: TrainConfig, on_epoch: Callable[[EpochMetrics], None] | None = None
-    ) -> TrainingRun:
-        device = pick_device(config.device)
-        torch.set_num_threads(config.threads or os.cpu_count() or 1)
-        torch.manual_seed(config.seed)
-        g = torch.Generator(device=device).manual_seed(config.seed)
 
-        mnist = load_mnist(self.data_dir, download=self.download)
-        split = torch.randperm(len(mnist.train_images), generator=torch.Generator().manual_seed(SPLIT_SEED))
-        val_idx, train_idx = split[: config.val_size], split[config.val_size :]
-        if self.train_limit is not None:
-            train_idx = train_idx[: self.train_limit]
-        train_x, train_y = (
-            to_images(mnist.train_images[train_idx], device),
-            mnist.train_labels[train_idx].to(device),
-        )
-        val_x, val_y = to_images(mnist.train_images[val_idx], device), mnist.train_labels[val_idx].to(device)
-        test_x, test_y = to_images(mnist.test_images, device), mnist.test_labels.to(device)
+def load_splits(
+    data_dir: Path, download: bool, val_size: int, device: torch.device, limit: int | None = None
+):
+    mnist = load_mnist(data_dir, download=download)
+    split = torch.randperm(len(mnist.train_images), generator=torch.Generator().manual_seed(SPLIT_SEED))
+    val_idx, train_idx = split[:val_size], split[val_size:][:limit]
+    return MnistSplits(
+        to_images(mnist.train_images[train_idx], device),
+        mnist.train_labels[train_idx].to(device),
+        to_images(mnist.train_images[val_idx], device),
+        mnist.train_labels[val_idx].to(device),
+        to_images(mnist.test_images, device),
+        mnist.test_labels.to(device),
+        mnist.sha256,
+    )
 
-        architecture = {"name": "DigitNet", "kwargs": {"widths": list(config.widths)}}
-        model = DigitNet(config.widths).to(device, memory_format=torch.channels_last)
-        optimizer = torch.optim.SGD(
-            model.parameters(), lr=config.lr, momentum=0.9, nesterov=True, weight_decay=config.weight_decay
-        )
-        steps = config.epochs * math.ceil(len(train_x) / config.batch_size)
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, total_steps=steps, pct_start=0.2
-        )
-        log.info(
-            "training DigitNet%s on %d images (%d validation, %d test) on %s, %d threads",
-            tuple(config.widths),
-            len(train_x),
-            len(val_x),
-            len(test_x),
-            device,
-            torch.get_num_threads(),
-        )
 
-        history: list[EpochMetrics] = []
-        best: tuple[float, float, int, dict, torch.Tensor] | None = (
-            None  # val acc, -val loss, epoch, state, test preds
-        )
-        start = time.perf_counter()
-        for epoch in range(1, config.epochs + 1):
-            with tqdm(
-                total=len(train_x),
-                desc=f"epoch {epoch}/{config.epochs}",
-                unit="img",
-                leave=False,
-                disable=None if self.progress else True,  # None: only on a terminal
-            ) as bar:
-                train_loss = train_epoch(model, optimizer, scheduler, train_x, train_y, config, g, bar)
-            val_loss, val_acc, _ = evaluate(model, val_x, val_y)
-            _, test_acc, test_pred = evaluate(model, test_x, test_y)
-            metrics = EpochMetrics(
-                epoch, time.perf_counter() - start, train_loss, val_loss, val_acc, test_acc
+@dataclass
+class Fitted:
+    history: list[EpochMetrics]
+    epoch: int  # whose weights the model holds now
+    test_predicted: torch.Tensor  # that epoch's predictions on the test set
+
+
+def fit(
+    model: nn.Module,
+    data: MnistSplits,
+    config: TrainConfig | FineTuneConfig,
+    g: torch.Generator,
+    *,
+    extra: tuple[torch.Tensor, torch.Tensor] | None = None,
+    extra_per_epoch: int = 0,
+    select_on_validation: bool = True,
+    on_epoch: Callable[[EpochMetrics], None] | None = None,
+    progress: bool = True,
+) -> Fitted:
+    """Train with SGD (Nesterov) and a one-cycle schedule, evaluating after each epoch. Each epoch sees every
+    MNIST training image once plus `extra_per_epoch` images drawn with repeats from `extra`. The model ends
+    with the weights of the best epoch by validation accuracy (or of the last, without selection)."""
+    augment, target = getattr(config, "augment", True), getattr(config, "target_accuracy", None)
+    images, labels = data.train_x, data.train_y
+    if extra is not None and extra_per_epoch:
+        images, labels = torch.cat([images, extra[0]]), torch.cat([labels, extra[1]])
+    per_epoch = len(data.train_x) + (extra_per_epoch if extra is not None else 0)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=config.lr, momentum=0.9, nesterov=True, weight_decay=config.weight_decay
+    )
+    steps = config.epochs * math.ceil(per_epoch / config.batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=steps, pct_start=0.2
+    )
+    history: list[EpochMetrics] = []
+    best: tuple[tuple[float, float], int, dict, torch.Tensor] | None = None
+    start = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        order = torch.arange(len(data.train_x), device=images.device)
+        if per_epoch > len(order):
+            drawn = torch.randint(
+                len(data.train_x), len(images), (per_epoch - len(order),), generator=g, device=images.device
             )
-            history.append(metrics)
-            log.info(
-                "epoch %d/%d %6.1fs  train_loss %.4f  val_loss %.4f  val_acc %.2f%%  test_acc %.2f%%",
-                epoch,
-                config.epochs,
-                metrics.seconds,
-                train_loss,
-                val_loss,
-                100 * val_acc,
-                100 * test_acc,
+            order = torch.cat([order, drawn])
+        order = order[torch.randperm(len(order), generator=g, device=images.device)]
+        with tqdm(
+            total=per_epoch,
+            desc=f"epoch {epoch}/{config.epochs}",
+            unit="img",
+            leave=False,
+            disable=None if progress else True,
+        ) as bar:
+            loss = train_epoch(
+                model, optimizer, scheduler, images, labels, order, config.batch_size, augment, g, bar
             )
-            if on_epoch is not None:
-                on_epoch(metrics)
-            if best is None or (val_acc, -val_loss) > best[:2]:
-                best = (val_acc, -val_loss, epoch, copy.deepcopy(model.state_dict()), test_pred)
-            if config.target_accuracy is not None and test_acc >= config.target_accuracy:
-                log.info("test accuracy %.2f%% reached the target; stopping", 100 * test_acc)
-                break
-
-        assert best is not None
-        _, _, best_epoch, state, test_pred = best
-        model.load_state_dict(state)
-        test_accuracy = history[best_epoch - 1].test_accuracy
-        created = datetime.now(UTC)
-        version = f"digitnet-{created:%Y%m%d-%H%M%S}-s{config.seed}"
-        confusion = confusion_matrix(test_y, test_pred)
-        path = save_checkpoint(
-            self.models_dir / f"{version}.pt",
-            model,
-            architecture,
-            version=version,
-            created_at=created.isoformat(timespec="seconds"),
-            train_config=asdict(config) | {"widths": list(config.widths)},
-            metrics={
-                "best_epoch": best_epoch,
-                "test_accuracy": test_accuracy,
-                "confusion": [list(r) for r in confusion],
-                "history": [m.as_dict() for m in history],
-            },
-            data_sha256=mnist.sha256,
-            code_version=code_version(),
-            device=str(device),
-        )
+        val_loss, val_acc, _ = evaluate(model, data.val_x, data.val_y)
+        _, test_acc, test_pred = evaluate(model, data.test_x, data.test_y)
+        metrics = EpochMetrics(epoch, time.perf_counter() - start, loss, val_loss, val_acc, test_acc)
+        history.append(metrics)
         log.info(
-            "saved %s (epoch %d by validation accuracy, test %.2f%%)", path, best_epoch, 100 * test_accuracy
+            "epoch %d/%d %6.1fs  train_loss %.4f  val_loss %.4f  val_acc %.2f%%  test_acc %.2f%%",
+            epoch,
+            config.epochs,
+            metrics.seconds,
+            loss,
+            val_loss,
+            100 * val_acc,
+            100 * test_acc,
         )
-        return TrainingRun(version, str(path), tuple(history), best_epoch, test_accuracy, confusion)
+        if on_epoch is not None:
+            on_epoch(metrics)
+        if best is None or not select_on_validation or (val_acc, -val_loss) > best[0]:
+            best = ((val_acc, -val_loss), epoch, copy.deepcopy(model.state_dict()), test_pred)
+        if target is not None and test_acc >= target:
+            log.info("test accuracy %.2f%% reached the target; stopping", 100 * test_acc)
+            break
+    assert best is not None
+    model.load_state_dict(best[2])
+    return Fitted(history, best[1], best[3])

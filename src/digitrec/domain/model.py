@@ -5,7 +5,10 @@ Standard library and numpy only; adapters convert to and from their own represen
 
 from __future__ import annotations
 
+import hashlib
 import math
+import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,6 +16,10 @@ import numpy as np
 
 NUM_CLASSES = 10
 IMAGE_SIDE = 28
+MAX_IMAGE_BYTES = 8 * 1024 * 1024  # an encoded drawing is kilobytes; 8 MB is generous
+MAX_IMAGE_PIXELS = 4096 * 4096  # more than this is a decompression bomb, not a drawing
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_VERSION_LENGTH = 100  # characters of a model version, as the database stores it
 
 
 class DigitrecError(Exception):
@@ -59,6 +66,22 @@ def validate_probabilities(probabilities: tuple[float, ...] | list[float]) -> tu
     return values
 
 
+def validate_png(data: bytes) -> bytes:
+    """Check what can be checked without decoding: PNG bytes, at most MAX_IMAGE_BYTES, whose header declares
+    at most MAX_IMAGE_PIXELS (a decompression bomb declares billions). Decoding is the adapters' job."""
+    if not isinstance(data, bytes) or not data:
+        raise InvalidImage("a submission needs the drawing's image as PNG bytes")
+    if len(data) > MAX_IMAGE_BYTES:
+        limit = MAX_IMAGE_BYTES / 1e6
+        raise InvalidImage(f"the image is {len(data) / 1e6:.1f} MB; the limit is {limit:.0f} MB")
+    if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 33:
+        raise InvalidImage("the image is not a PNG (its first bytes are not a PNG signature and header)")
+    width, height = struct.unpack(">II", data[16:24])
+    if width * height == 0 or width * height > MAX_IMAGE_PIXELS:
+        raise InvalidImage(f"the image is {width}x{height} pixels; at most {MAX_IMAGE_PIXELS:,} are allowed")
+    return data
+
+
 @dataclass(frozen=True)
 class Prediction:
     """What a classifier thinks of one image: the digit and all ten probabilities."""
@@ -103,16 +126,58 @@ class Submission:
 
     def __post_init__(self) -> None:
         validate_label(self.label)
-        if not self.image_png:
-            raise InvalidImage("a submission needs the drawing's image")
+        validate_png(self.image_png)
         pixels = np.asarray(self.model_input, dtype=np.float32)
         if pixels.shape != (IMAGE_SIDE, IMAGE_SIDE):
             raise InvalidImage(f"model input must be {IMAGE_SIDE}x{IMAGE_SIDE}, got {pixels.shape}")
+        if not (np.isfinite(pixels).all() and pixels.min() >= 0.0 and pixels.max() <= 1.0):
+            raise InvalidImage("model input must hold values in [0, 1]")
+        version = self.model_version
+        if not isinstance(version, str) or not 0 < len(version) <= MAX_VERSION_LENGTH:
+            raise ValueError(f"model version must be 1-{MAX_VERSION_LENGTH} characters, got {version!r}")
         object.__setattr__(self, "model_input", pixels)
 
     @property
     def correct(self) -> bool:
         return self.prediction.digit == self.label
+
+    @property
+    def image_sha256(self) -> str:
+        """Hex digest of the PNG: finds an image that is already stored (the same drawing may be submitted
+        twice legitimately; imports use it to skip rows they already hold)."""
+        return hashlib.sha256(self.image_png).hexdigest()
+
+
+@dataclass(frozen=True)
+class VersionCount:
+    version: str
+    n: int  # submissions answered by this model version
+    correct: int  # of them, how many it got right
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.n if self.n else 0.0
+
+
+@dataclass(frozen=True)
+class SubmissionStats:
+    """What a repository counts for the Stats page: submissions per (true label, predicted digit), and per
+    model version how many there are and how many the model got right (most submissions first)."""
+
+    confusion: tuple[tuple[int, ...], ...]  # rows: true label, columns: predicted digit
+    per_version: tuple[VersionCount, ...]
+
+    @classmethod
+    def from_groups(cls, groups: Iterable[tuple[str, int, int, int]]) -> SubmissionStats:
+        """From (model_version, label, predicted, count) rows, as `GROUP BY` those three columns gives."""
+        confusion = [[0] * NUM_CLASSES for _ in range(NUM_CLASSES)]
+        versions: dict[str, VersionCount] = {}
+        for version, label, predicted, n in groups:
+            confusion[label][predicted] += n
+            seen = versions.get(version, VersionCount(version, 0, 0))
+            versions[version] = VersionCount(version, seen.n + n, seen.correct + n * (label == predicted))
+        per_version = sorted(versions.values(), key=lambda v: (-v.n, v.version))
+        return cls(tuple(tuple(row) for row in confusion), tuple(per_version))
 
 
 @dataclass(frozen=True)
@@ -166,3 +231,59 @@ class TrainingRun:
     @property
     def seconds(self) -> float:
         return self.history[-1].seconds if self.history else 0.0
+
+
+class TooFewSubmissions(DigitrecError):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """A model version in the registry, with its lineage and how it did."""
+
+    version: str
+    location: str  # where the adapter finds its weights
+    created_at: str | None
+    test_accuracy: float | None  # MNIST test
+    parent: str | None = None  # the version it was fine-tuned from
+    heldout_accuracy: float | None = None  # on submissions held out from its fine-tuning
+    submissions_used: int = 0
+    live: bool = False
+
+
+@dataclass(frozen=True)
+class LabelledInputs:
+    """Preprocessed 28x28 images (float32 in [0, 1]) and their true digits."""
+
+    images: np.ndarray  # (N, 28, 28)
+    labels: np.ndarray  # (N,) int64
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class FineTuneConfig:
+    """Hyperparameters of `digitrec finetune`. Defaults are what the command uses."""
+
+    epochs: int = 5
+    batch_size: int = 128
+    lr: float = 0.01
+    weight_decay: float = 5e-4
+    seed: int = 0
+    device: str = "auto"
+    threads: int | None = None
+    submission_share: float = 0.1  # of every epoch's images, drawn (with repeats) from the submissions
+    heldout_percent: int = 20  # of submissions, chosen by a hash of their id, never trained on
+    min_submissions: int = 50  # training submissions below this: refuse
+
+
+@dataclass(frozen=True)
+class FineTuneResult:
+    run: TrainingRun
+    parent: str
+    submissions_used: int
+    heldout: int
+    heldout_before: float | None  # the parent's accuracy on the held-out submissions
+    heldout_after: float | None
+    test_before: float  # the parent's MNIST test accuracy

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from digitrec.domain.model import EpochMetrics, ModelInfo, Prediction, Submission, TrainConfig, TrainingRun
+from digitrec.domain.model import (
+    EpochMetrics,
+    FineTuneConfig,
+    FineTuneResult,
+    LabelledInputs,
+    ModelInfo,
+    ModelRecord,
+    Prediction,
+    Submission,
+    SubmissionStats,
+    TrainConfig,
+    TrainingRun,
+)
 
 
 class Classifier(Protocol):
@@ -23,7 +36,8 @@ class Classifier(Protocol):
 
 
 class SubmissionRepository(Protocol):
-    """Stores submissions; each `add` is all-or-nothing and returns the new id."""
+    """Stores submissions; each `add` is all-or-nothing and returns the new id. Paging, filtering and counting
+    are done by the storage, never by reading every submission. Raises StorageUnavailable when it can't."""
 
     def add(self, submission: Submission) -> int: ...
 
@@ -33,13 +47,43 @@ class SubmissionRepository(Protocol):
 
     def count(self, *, mismatches_only: bool = False) -> int: ...
 
+    def oldest_after(
+        self, after_id: int, limit: int, *, since: datetime | None = None, mismatches_only: bool = False
+    ) -> list[Submission]:
+        """Up to `limit` submissions with ids above `after_id`, oldest first; created at or after `since`."""
+        ...
+
+    def contains_image(self, image_sha256: str) -> bool: ...
+
+    def stats(self) -> SubmissionStats: ...
+
 
 class Trainer(Protocol):
-    """Trains a model from scratch and writes a checkpoint; calls `on_epoch` after every epoch."""
+    """Trains a model (from scratch, or on from a parent with MNIST plus submissions) and writes a
+    checkpoint; calls `on_epoch` after every epoch."""
 
     def train(
         self, config: TrainConfig, on_epoch: Callable[[EpochMetrics], None] | None = None
     ) -> TrainingRun: ...
+
+    def finetune(
+        self,
+        parent: ModelRecord,
+        submissions: LabelledInputs,
+        heldout: LabelledInputs,
+        config: FineTuneConfig,
+        on_epoch: Callable[[EpochMetrics], None] | None = None,
+    ) -> FineTuneResult: ...
+
+
+class ModelRegistry(Protocol):
+    """The model versions there are, and which one is live (answers in the app, `predict`, `evaluate`)."""
+
+    def list(self) -> list[ModelRecord]: ...
+
+    def live(self) -> ModelRecord: ...
+
+    def promote(self, version: str) -> ModelRecord: ...
 
 
 class TrainingPlotter(Protocol):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -64,6 +64,12 @@ def score(labels: Iterable[int], predicted: Iterable[int]) -> Evaluation:
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
     for true, guess in zip(labels, predicted, strict=True):
         confusion[true, guess] += 1
+    return evaluation_of(confusion)
+
+
+def evaluation_of(confusion: np.ndarray | Sequence[Sequence[int]]) -> Evaluation:
+    """Accuracy overall and per digit from a confusion matrix (rows: true digit, columns: predicted)."""
+    confusion = np.asarray(confusion, dtype=np.int64).reshape(NUM_CLASSES, NUM_CLASSES)
     n = int(confusion.sum())
     support = confusion.sum(axis=1)
     return Evaluation(

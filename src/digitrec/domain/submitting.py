@@ -1,19 +1,18 @@
 """Keeping what people draw and looking back at it: the use cases behind the app's Draw, History and Stats.
 
-`live_stats` reads every submission through `latest()` pages; the storage work (issue 6) will let the
-database count instead.
+Paging, filtering and counting are the repository's work (SQL `LIMIT`, `WHERE`, `GROUP BY`): nothing here
+reads every submission to answer a page or the statistics.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from digitrec.domain.model import Submission, validate_label
+from digitrec.domain.model import Submission, VersionCount, validate_label
 from digitrec.domain.ports import SubmissionRepository
-from digitrec.domain.recognition import Evaluation, Recognition, score
+from digitrec.domain.recognition import Evaluation, Recognition, evaluation_of
 
 
 def submit_drawing(
@@ -21,8 +20,10 @@ def submit_drawing(
 ) -> int:
     """Store a drawing with what the model made of it and the label its author gave; return its id.
 
-    Raises InvalidLabel / InvalidImage for a submission that could never be stored, and StorageUnavailable
-    (from the repository) when the database cannot be reached: nothing is stored then.
+    `image_png` must be a PNG of at most MAX_IMAGE_BYTES and MAX_IMAGE_PIXELS (checked from its header here;
+    callers decode it first, as the app does to recognise it). Raises InvalidLabel / InvalidImage for a
+    submission that could never be stored, and StorageUnavailable (from the repository) when the database
+    cannot be reached: nothing is stored then.
     """
     submission = Submission(
         image_png=image_png,
@@ -57,19 +58,12 @@ def history_page(
 
 
 @dataclass(frozen=True)
-class VersionAccuracy:
-    version: str
-    n: int
-    accuracy: float
-
-
-@dataclass(frozen=True)
 class LiveStats:
     """How the models do on what people drew: `evaluation` holds the overall and per-digit accuracy and the
     confusion matrix (rows: true label, columns: predicted digit)."""
 
     evaluation: Evaluation
-    per_version: tuple[VersionAccuracy, ...]  # most submissions first
+    per_version: tuple[VersionCount, ...]  # most submissions first; each has n, correct, accuracy
 
     @property
     def per_digit_count(self) -> tuple[int, ...]:
@@ -87,17 +81,8 @@ def all_submissions(repo: SubmissionRepository, page_size: int = 500) -> Iterato
             return
 
 
-def live_stats(repo: SubmissionRepository, page_size: int = 500) -> LiveStats:
-    labels: list[int] = []
-    predicted: list[int] = []
-    seen: Counter[str] = Counter()
-    right: Counter[str] = Counter()
-    for submission in all_submissions(repo, page_size):
-        labels.append(submission.label)
-        predicted.append(submission.prediction.digit)
-        seen[submission.model_version] += 1
-        right[submission.model_version] += submission.correct
-    per_version = tuple(
-        VersionAccuracy(version, n, right[version] / n) for version, n in seen.most_common()
-    )
-    return LiveStats(evaluation=score(labels, predicted), per_version=per_version)
+def live_stats(repo: SubmissionRepository) -> LiveStats:
+    """Accuracy overall, per digit and per model version, and the confusion matrix, from counts the
+    repository makes in one query."""
+    counts = repo.stats()
+    return LiveStats(evaluation=evaluation_of(counts.confusion), per_version=counts.per_version)

@@ -17,9 +17,10 @@ import click
 
 from digitrec import __version__
 from digitrec.domain.model import DigitrecError, TrainConfig
+from digitrec.entrypoints.cli_common import MODELS_DIR_OPTION, container_from, epoch_metrics_writer
 
 if TYPE_CHECKING:
-    from digitrec.containers import Container
+    pass
 
 log = logging.getLogger("digitrec")
 
@@ -32,16 +33,6 @@ def configure_logging(verbose: bool) -> None:
         datefmt="%H:%M:%S",
         force=True,
     )
-
-
-def container_from(ctx: click.Context, **config: object) -> Container:
-    """The container the caller passed in (tests do), else a fresh one; `config` values are set on it."""
-    if ctx.obj is None:
-        from digitrec.containers import Container
-
-        ctx.obj = Container()
-    ctx.obj.config.from_dict({k: v for k, v in config.items() if v is not None})
-    return ctx.obj
 
 
 @click.group(context_settings={"auto_envvar_prefix": "DIGITREC", "help_option_names": ["-h", "--help"]})
@@ -82,7 +73,11 @@ def cli(verbose: bool) -> None:
     "--no-augment", is_flag=True, help="Train on MNIST as it is, without drawing-like augmentation."
 )
 @click.option(
-    "--models-dir", default="models", show_default=True, type=click.Path(file_okay=False, path_type=Path)
+    "--models-dir",
+    default="models",
+    show_default=True,
+    envvar="DIGITREC_MODELS_DIR",
+    type=click.Path(file_okay=False, path_type=Path),
 )
 @click.option(
     "--plots-dir", default="plots", show_default=True, type=click.Path(file_okay=False, path_type=Path)
@@ -121,18 +116,8 @@ def train(
         augment=not no_augment,
     )
     try:
-        sink = open_metrics_sink(metrics_jsonl)
-        try:
-            run, plots = train_model(
-                container.trainer(),
-                container.plotter(),
-                config,
-                plots_dir,
-                on_epoch=lambda m: write_metrics(sink, m.as_dict()),
-            )
-        finally:
-            if sink is not None:
-                sink.close()
+        with epoch_metrics_writer(metrics_jsonl) as on_epoch:
+            run, plots = train_model(container.trainer(), container.plotter(), config, plots_dir, on_epoch)
     except (DigitrecError, ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     best = run.history[run.best_epoch - 1]
@@ -151,13 +136,14 @@ MODEL_OPTION = click.option(
     "model_path",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="DIGITREC_MODEL",
-    help="Checkpoint to use (default: the model shipped with digitrec).",
+    help="Checkpoint to use (default: the live model, see `digitrec models list`).",
 )
 
 
-def classifier_from(ctx: click.Context, model_path: Path | None):
+def classifier_from(ctx: click.Context, model_path: Path | None, models_dir: Path):
     try:
-        return container_from(ctx, model_path=str(model_path) if model_path else None).classifier()
+        config = {"model_path": str(model_path) if model_path else None, "models_dir": str(models_dir)}
+        return container_from(ctx, **config).classifier()
     except DigitrecError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -165,16 +151,19 @@ def classifier_from(ctx: click.Context, model_path: Path | None):
 @cli.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @MODEL_OPTION
+@MODELS_DIR_OPTION
 @click.option(
     "--json", "as_json", is_flag=True, help="Print a JSON list of {file, digit, confidence, probabilities}."
 )
 @click.pass_context
-def predict(ctx: click.Context, images: tuple[Path, ...], model_path: Path | None, as_json: bool) -> None:
+def predict(
+    ctx: click.Context, images: tuple[Path, ...], model_path: Path | None, models_dir: Path, as_json: bool
+) -> None:
     """Recognise the digit drawn in each IMAGE (PNG, JPEG, ...; any size, either polarity)."""
     from digitrec.adapters.image_codec import read_image
     from digitrec.domain.recognition import recognise
 
-    classifier = classifier_from(ctx, model_path)
+    classifier = classifier_from(ctx, model_path, models_dir)
     results, failed = [], 0
     for path in images:
         try:
@@ -202,13 +191,19 @@ def predict(ctx: click.Context, images: tuple[Path, ...], model_path: Path | Non
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @MODEL_OPTION
+@MODELS_DIR_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print {n, accuracy, per_class, confusion} as JSON.")
 @click.option(
     "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write the confusion matrix as PNG."
 )
 @click.pass_context
 def evaluate(
-    ctx: click.Context, folder: Path, model_path: Path | None, as_json: bool, plot: Path | None
+    ctx: click.Context,
+    folder: Path,
+    model_path: Path | None,
+    models_dir: Path,
+    as_json: bool,
+    plot: Path | None,
 ) -> None:
     """Score the model on FOLDER/labels.csv (columns file,label) and the images it lists."""
     from tqdm import tqdm
@@ -216,7 +211,7 @@ def evaluate(
     from digitrec.adapters.labelled_folder import read_labelled_folder
     from digitrec.domain.recognition import evaluate as evaluate_images
 
-    classifier = classifier_from(ctx, model_path)
+    classifier = classifier_from(ctx, model_path, models_dir)
     try:
         items, problems = read_labelled_folder(folder)
     except DigitrecError as exc:
@@ -256,12 +251,16 @@ def evaluate(
     help="Where submissions go (SQLAlchemy URL); the SQLite file is created when missing.",
 )
 @MODEL_OPTION
-def serve(host: str, port: int, database_url: str, model_path: Path | None) -> None:
-    """Start the drawing app (Streamlit) with the shipped model, or --model."""
+@MODELS_DIR_OPTION
+def serve(host: str, port: int, database_url: str, model_path: Path | None, models_dir: Path) -> None:
+    """Start the drawing app (Streamlit) with the live model (a promotion switches it), or a fixed --model."""
     import sys
 
     app = Path(__file__).parent / "webapp" / "app.py"
-    env = os.environ | {"DIGITREC_DATABASE_URL": database_url}
+    env = os.environ | {
+        "DIGITREC_DATABASE_URL": database_url,
+        "DIGITREC_MODELS_DIR": str(models_dir.resolve()),
+    }
     if model_path is not None:
         env["DIGITREC_MODEL"] = str(model_path)
     options = {
@@ -277,17 +276,14 @@ def serve(host: str, port: int, database_url: str, model_path: Path | None) -> N
     os.execvpe(command[0], command, env)
 
 
-def open_metrics_sink(path: Path | None):
-    if path is None:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.open("w", encoding="utf-8")
+# Command groups that live in their own modules (they import the helpers above).
+from digitrec.entrypoints.cli_models import finetune, models  # noqa: E402
+from digitrec.entrypoints.cli_submissions import db, submissions  # noqa: E402
 
-
-def write_metrics(sink, record: dict) -> None:
-    if sink is not None:
-        sink.write(json.dumps(record) + "\n")
-        sink.flush()
+cli.add_command(finetune)
+cli.add_command(models)
+cli.add_command(submissions)
+cli.add_command(db)
 
 
 def main() -> None:

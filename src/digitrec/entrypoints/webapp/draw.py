@@ -64,6 +64,9 @@ with result_side:
         st.info("Draw a digit (0-9) on the black square: the model's guess appears as soon as there is ink.")
     except InvalidImage as exc:
         st.error(f"The drawing could not be read: {exc}")
+    except ModelNotFound as exc:  # the live model went missing after the app started
+        st.error(f"The model could not be loaded: {exc}")
+        st.info(HOW_TO_GET_A_MODEL)
     if recognition is not None:
         st.session_state.pop("saved_id", None)
         prediction = recognition.prediction

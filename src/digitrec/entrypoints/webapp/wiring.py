@@ -13,11 +13,16 @@ import streamlit as st
 
 from digitrec.containers import Container
 
-ENVIRONMENT = {"DIGITREC_DATABASE_URL": "database_url", "DIGITREC_MODEL": "model_path"}
+ENVIRONMENT = {
+    "DIGITREC_DATABASE_URL": "database_url",
+    "DIGITREC_MODEL": "model_path",
+    "DIGITREC_MODELS_DIR": "models_dir",
+}
 
 HOW_TO_GET_A_MODEL = (
-    "To serve a model, train one with `digitrec train`, then start the app with `digitrec serve --model "
-    "models/<checkpoint>.pt` (or set `DIGITREC_MODEL` to the checkpoint's path)."
+    "To serve a model, train one with `digitrec train` and make it live with `digitrec models promote "
+    "VERSION`, or start the app with `digitrec serve --model models/<checkpoint>.pt` (or set "
+    "`DIGITREC_MODEL` to the checkpoint's path)."
 )
 
 

@@ -1,0 +1,101 @@
+"""Moving submissions out of one repository and into another: the use cases behind `digitrec submissions
+export` and `import` (the folder format itself is adapters/submission_folder.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from digitrec.domain.model import NUM_CLASSES, DigitrecError, Prediction, Submission, validate_png
+from digitrec.domain.ports import SubmissionRepository
+from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.recognition import Problem
+
+
+def submissions_in_order(
+    repo: SubmissionRepository,
+    *,
+    since: datetime | None = None,
+    mismatches_only: bool = False,
+    page_size: int = 500,
+) -> Iterator[Submission]:
+    """Every matching submission, oldest first, a page at a time. Pages continue after the last id seen
+    (not at an offset), so submissions added meanwhile never make one appear twice."""
+    after = 0
+    while page := repo.oldest_after(after, page_size, since=since, mismatches_only=mismatches_only):
+        yield from page
+        after = page[-1].id or after
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """One row of an exported folder, as read back: the PNG and what was stored with it."""
+
+    line: int  # in labels.csv, for messages
+    name: str
+    image_png: bytes
+    load: Callable[[], np.ndarray]  # decodes image_png; raises InvalidImage
+    label: int
+    predicted: int
+    model_version: str
+    created_at: datetime
+    probabilities: tuple[float, ...] | None  # None: the folder has none, a one-hot for `predicted` is stored
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    duplicates: int = 0  # rows whose PNG the repository held before this import
+    problems: list[Problem] = field(default_factory=list)
+
+
+def as_submission(record: SubmissionRecord) -> Submission:
+    """The submission a record describes; the 28x28 model input is computed again from the PNG, as the app
+    computed it. Raises DigitrecError or ValueError for a record that is not a valid submission."""
+    validate_png(record.image_png)  # before decoding it
+    probabilities = record.probabilities
+    if probabilities is None:
+        probabilities = tuple(1.0 if d == record.predicted else 0.0 for d in range(NUM_CLASSES))
+    return Submission(
+        image_png=record.image_png,
+        model_input=preprocess_canvas(record.load()),
+        prediction=Prediction(digit=record.predicted, probabilities=probabilities),
+        label=record.label,
+        model_version=record.model_version,
+        created_at=record.created_at,
+    )
+
+
+def import_submissions(
+    repo: SubmissionRepository,
+    records: Iterable[SubmissionRecord | Problem],
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Add every record whose PNG is not in the repository yet (identical PNGs within the folder are all
+    added: people may draw the same thing). Each submission is its own transaction, so an import that stops
+    half-way (StorageUnavailable is raised) can simply be run again: what is stored is skipped."""
+    report = ImportReport()
+    added_now: set[str] = set()
+    for record in records:
+        if on_progress is not None:
+            on_progress(1)
+        if isinstance(record, Problem):
+            report.problems.append(record)
+            continue
+        digest = hashlib.sha256(record.image_png).hexdigest()
+        if digest not in added_now and repo.contains_image(digest):
+            report.duplicates += 1
+            continue
+        try:
+            submission = as_submission(record)
+        except (DigitrecError, ValueError) as exc:
+            report.problems.append(Problem(record.line, record.name, str(exc)))
+            continue
+        repo.add(submission)
+        added_now.add(digest)
+        report.imported += 1
+    return report

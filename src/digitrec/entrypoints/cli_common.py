@@ -1,0 +1,52 @@
+"""What the CLI's command modules share: the container they get, common options, metrics output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from digitrec.domain.model import EpochMetrics
+
+if TYPE_CHECKING:
+    from digitrec.containers import Container
+
+
+def container_from(ctx: click.Context, **config: object) -> Container:
+    """The container the caller passed in (tests do), else a fresh one; `config` values are set on it."""
+    if ctx.obj is None:
+        from digitrec.containers import Container
+
+        ctx.obj = Container()
+    ctx.obj.config.from_dict({k: v for k, v in config.items() if v is not None})
+    return ctx.obj
+
+
+MODELS_DIR_OPTION = click.option(
+    "--models-dir",
+    default="models",
+    show_default=True,
+    envvar="DIGITREC_MODELS_DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where model versions are kept and which one is live (models/live.json).",
+)
+
+
+@contextmanager
+def epoch_metrics_writer(path: Path | None) -> Iterator[Callable[[EpochMetrics], None]]:
+    """An `on_epoch` callback writing each epoch's metrics to `path` as one JSON line (or doing nothing)."""
+    if path is None:
+        yield lambda metrics: None
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as sink:
+
+        def write(metrics: EpochMetrics) -> None:
+            sink.write(json.dumps(metrics.as_dict()) + "\n")
+            sink.flush()
+
+        yield write

@@ -1,0 +1,171 @@
+"""`digitrec submissions export|import|stats` and `digitrec db upgrade`. Thin: parse, call a use case, print.
+
+SQLAlchemy and Alembic are imported inside the commands (through the container), so `digitrec --help` stays
+fast. Every command that opens the database applies pending migrations first (see containers.open_database).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from digitrec.domain.model import NUM_CLASSES, DigitrecError
+
+logging.getLogger("alembic").setLevel(logging.WARNING)  # on a terminal, one line per upgrade is enough
+
+DATABASE_URL_OPTION = click.option(
+    "--database-url",
+    envvar="DIGITREC_DATABASE_URL",
+    help="Submission database, a SQLAlchemy URL (default sqlite:///digitrec.db; PostgreSQL: "
+    "postgresql+psycopg://user:password@host/db).",
+)
+
+
+def repository_from(ctx: click.Context, database_url: str | None):
+    from digitrec.entrypoints.cli import container_from
+
+    try:
+        return container_from(ctx, database_url=database_url).submissions()
+    except DigitrecError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or time, e.g. 2026-11-24") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@click.group()
+def submissions() -> None:
+    """Export, import and count the stored submissions."""
+
+
+@submissions.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--since",
+    callback=parse_since,
+    help="Only submissions made at or after this ISO 8601 date or time (UTC unless it names a zone).",
+)
+@click.option("--only-mismatches", is_flag=True, help="Only the submissions the model got wrong.")
+@DATABASE_URL_OPTION
+@click.pass_context
+def export_submissions(
+    ctx: click.Context, folder: Path, since: datetime | None, only_mismatches: bool, database_url: str | None
+) -> None:
+    """Write FOLDER/<id>.png for each submission, oldest first, and FOLDER/labels.csv (file, label,
+    predicted, model_version, created_at, probabilities): `digitrec evaluate FOLDER` and `submissions
+    import FOLDER` read it as it is."""
+    from digitrec.adapters.submission_folder import SubmissionFolderWriter
+    from digitrec.domain.transfer import submissions_in_order
+
+    repo = repository_from(ctx, database_url)
+    try:
+        with SubmissionFolderWriter(folder) as writer:
+            for submission in submissions_in_order(repo, since=since, mismatches_only=only_mismatches):
+                writer.write(submission)
+    except (DigitrecError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"exported {writer.count} submissions to {folder}")
+
+
+@submissions.command("import")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@DATABASE_URL_OPTION
+@click.pass_context
+def import_submissions(ctx: click.Context, folder: Path, database_url: str | None) -> None:
+    """Add the submissions in FOLDER (as `export` writes it) whose PNG the database does not hold yet.
+
+    The 28x28 model input is computed again from each PNG; a row without probabilities gets all of its
+    probability on `predicted`. Unusable rows are reported on stderr (exit status 1); the others are added."""
+    from tqdm import tqdm
+
+    from digitrec.adapters.submission_folder import read_submission_folder
+    from digitrec.domain.transfer import import_submissions as import_records
+
+    repo = repository_from(ctx, database_url)
+    try:
+        records = read_submission_folder(folder)
+        with tqdm(unit="row", desc="importing", disable=None) as bar:
+            report = import_records(repo, records, on_progress=bar.update)
+    except DigitrecError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for problem in report.problems:
+        click.echo(f"skipped {problem}", err=True)
+    click.echo(
+        f"imported {report.imported}, skipped {report.duplicates} already in the database, "
+        f"{len(report.problems)} unusable"
+    )
+    if report.problems:
+        ctx.exit(1)
+
+
+@submissions.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print n, accuracy, per_version, per_digit, confusion.")
+@DATABASE_URL_OPTION
+@click.pass_context
+def submission_stats(ctx: click.Context, as_json: bool, database_url: str | None) -> None:
+    """Submissions and live accuracy per model version and per digit, and the confusion matrix (counted by
+    the database)."""
+    from digitrec.domain.submitting import live_stats
+
+    try:
+        stats = live_stats(repository_from(ctx, database_url))
+    except DigitrecError as exc:
+        raise click.ClickException(str(exc)) from exc
+    overall, counts = stats.evaluation, stats.per_digit_count
+    if as_json:
+        summary = {
+            "n": overall.n,
+            "accuracy": overall.accuracy,
+            "per_version": [
+                {"version": v.version, "n": v.n, "correct": v.correct, "accuracy": v.accuracy}
+                for v in stats.per_version
+            ],
+            "per_digit": [
+                {"digit": d, "n": counts[d], "accuracy": overall.per_class[d]} for d in range(NUM_CLASSES)
+            ],
+            "confusion": [list(row) for row in overall.confusion],
+        }
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"{overall.n} submissions, live accuracy {100 * overall.accuracy:.2f}%")
+    click.echo(f"{'model version':<32}{'submissions':>12}{'accuracy':>10}")
+    for v in stats.per_version:
+        click.echo(f"{v.version:<32}{v.n:>12}{100 * v.accuracy:>9.2f}%")
+    click.echo(f"{'true digit':<32}{'submissions':>12}{'accuracy':>10}")
+    for d in range(NUM_CLASSES):
+        accuracy = overall.per_class[d]
+        click.echo(f"{d:<32}{counts[d]:>12}{'-' if accuracy is None else f'{100 * accuracy:.2f}%':>10}")
+    click.echo("confusion (rows: true digit, columns: predicted)")
+    click.echo("     " + "".join(f"{d:>6}" for d in range(NUM_CLASSES)))
+    for d, row in enumerate(overall.confusion):
+        click.echo(f"{d:>5}" + "".join(f"{c:>6}" for c in row))
+
+
+@click.group()
+def db() -> None:
+    """The submission database's schema."""
+
+
+@db.command()
+@DATABASE_URL_OPTION
+@click.pass_context
+def upgrade(ctx: click.Context, database_url: str | None) -> None:
+    """Apply the pending schema migrations. (Every command and the app also do this when they start.)"""
+    from digitrec.entrypoints.cli import container_from
+
+    try:
+        revision = container_from(ctx, database_url=database_url).database_revision()
+    except DigitrecError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"submission database schema at revision {revision}, the newest this digitrec knows")

@@ -1,0 +1,114 @@
+"""Fine-tuning, listing and promoting model versions, with a fake trainer and registry."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from digitrec.adapters.image_codec import encode_png
+from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.domain.finetuning import finetune_model, is_heldout, promote_model, split_submissions
+from digitrec.domain.model import (
+    DigitrecError,
+    FineTuneConfig,
+    FineTuneResult,
+    ModelRecord,
+    Prediction,
+    Submission,
+    TooFewSubmissions,
+)
+
+PNG = encode_png(np.zeros((28, 28), np.uint8))
+BASE = ModelRecord("base", "base.pt", None, 0.995, live=True)
+GOOD = ModelRecord("good", "good.pt", None, 0.994, parent="base")
+WORSE = ModelRecord("worse", "worse.pt", None, 0.990, parent="base")
+
+
+class FakeRegistry:
+    def __init__(self, *records):
+        self.records = list(records)
+
+    def list(self):
+        return self.records
+
+    def live(self):
+        return next(r for r in self.records if r.live)
+
+    def promote(self, version):
+        self.records = [replace(r, live=r.version == version) for r in self.records]
+        return self.live()
+
+
+class FakeTrainer:
+    def __init__(self):
+        self.calls = []
+
+    def finetune(self, parent, submissions, heldout, config, on_epoch=None):
+        self.calls.append((parent, submissions, heldout))
+        return FineTuneResult(None, parent.version, len(submissions), len(heldout), 0.2, 0.9, 0.995)
+
+
+def stored(repo, n):
+    for i in range(n):
+        image = np.zeros((28, 28), np.float32)
+        image[0, 0] = i / 1000  # which submission this is
+        prediction = Prediction.from_probabilities(np.eye(10)[i % 10])
+        repo.add(Submission(PNG, image, prediction, (i + 1) % 10, "base"))
+    return repo
+
+
+def test_the_heldout_share_is_fixed_by_id_and_about_the_asked_percentage():
+    ids = range(1, 5001)
+    share = np.mean([is_heldout(i, 20) for i in ids])
+    assert 0.18 < share < 0.22
+    assert [is_heldout(i, 20) for i in ids] == [is_heldout(i, 20) for i in ids]
+    assert not any(is_heldout(i, 0) for i in ids) and all(is_heldout(i, 100) for i in ids)
+
+
+def test_split_keeps_images_and_labels_together():
+    repo = stored(InMemorySubmissionRepository(), 60)
+    train, heldout = split_submissions(repo.latest(100), 20)
+    assert len(train) + len(heldout) == 60 and len(heldout) > 0
+    for inputs in (train, heldout):
+        index = np.round(inputs.images[:, 0, 0] * 1000).astype(int)
+        assert inputs.images.shape[1:] == (28, 28) and inputs.images.dtype == np.float32
+        assert list(inputs.labels) == list((index + 1) % 10)
+
+
+def test_finetune_starts_from_the_live_model_and_trains_on_the_non_heldout_share():
+    trainer, repo = FakeTrainer(), stored(InMemorySubmissionRepository(), 120)
+    result = finetune_model(trainer, FakeRegistry(BASE, GOOD), repo, FineTuneConfig(min_submissions=50))
+    parent, train, heldout = trainer.calls[0]
+    assert parent == BASE and result.parent == "base"
+    assert len(train) + len(heldout) == 120 and 10 < len(heldout) < 40
+
+
+def test_finetune_can_start_from_another_version_and_refuses_unknown_ones():
+    trainer, repo = FakeTrainer(), stored(InMemorySubmissionRepository(), 120)
+    finetune_model(trainer, FakeRegistry(BASE, GOOD), repo, FineTuneConfig(), from_version="good")
+    assert trainer.calls[0][0] == GOOD
+    with pytest.raises(DigitrecError, match="no model version 'nope'"):
+        finetune_model(trainer, FakeRegistry(BASE), repo, FineTuneConfig(), from_version="nope")
+
+
+def test_finetune_refuses_too_few_submissions_and_trains_nothing():
+    trainer = FakeTrainer()
+    with pytest.raises(TooFewSubmissions, match="needs at least 50"):
+        finetune_model(
+            trainer, FakeRegistry(BASE), stored(InMemorySubmissionRepository(), 30), FineTuneConfig()
+        )
+    assert trainer.calls == []
+
+
+def test_promotion_accepts_a_model_within_the_margin():
+    registry = FakeRegistry(BASE, GOOD)
+    assert promote_model(registry, "good").version == "good"
+    assert registry.live().version == "good"
+
+
+def test_promotion_refuses_a_clearly_worse_model_unless_forced():
+    registry = FakeRegistry(BASE, WORSE)
+    with pytest.raises(DigitrecError, match="more than 0.2 points worse. Use --force"):
+        promote_model(registry, "worse")
+    assert registry.live().version == "base"
+    assert promote_model(registry, "worse", force=True).version == "worse"
