@@ -147,9 +147,7 @@ def test_stats_count_per_version_and_per_label_and_prediction(repo, make_submiss
     assert stats.confusion == tuple(tuple(int(c) for c in row) for row in expected)
 
 
-def test_eight_writers_store_every_submission_once_while_readers_see_consistent_pages(
-    repo, make_submission
-):
+def test_eight_writers_store_every_submission_once_while_readers_see_consistent_pages(repo, make_submission):
     """8 writers x 200 submissions at once, and 2 readers paging through the newest all the while."""
     writers, each = 8, 200
     batches = [

@@ -40,7 +40,7 @@ def test_the_check_catches_formatting():
         'c.execute(f"SELECT * FROM t WHERE id = {i}")\n'
         'c.exec_driver_sql("DELETE FROM t WHERE id = %s" % i)\n'
         'text("SELECT {}".format(column))\n'
-        'c.execute(select(t).where(t.c.id == i))\n'
+        "c.execute(select(t).where(t.c.id == i))\n"
         'c.exec_driver_sql("PRAGMA journal_mode=WAL")\n'
     )
     assert formatted_sql_calls(source) == [1, 2, 3]

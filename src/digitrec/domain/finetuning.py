@@ -22,7 +22,7 @@ from digitrec.domain.model import (
     TooFewSubmissions,
 )
 from digitrec.domain.ports import ModelRegistry, SubmissionRepository, Trainer
-from digitrec.domain.submitting import all_submissions
+from digitrec.domain.transfer import submissions_in_order
 
 PROMOTION_MARGIN = 0.002  # a candidate may be at most 0.2 points worse on MNIST test than the live model
 
@@ -70,7 +70,8 @@ def finetune_model(
     """Fine-tune the live model (or `from_version`) on MNIST plus the stored submissions; the new version is
     written but not promoted."""
     parent = find_model(registry, from_version)
-    train, heldout = split_submissions(all_submissions(repo), config.heldout_percent)
+    newest_first = list(submissions_in_order(repo))[::-1]  # paged by id: none seen twice while others submit
+    train, heldout = split_submissions(newest_first, config.heldout_percent)
     if len(train) < config.min_submissions:
         raise TooFewSubmissions(
             f"only {len(train)} submissions to learn from ({len(heldout)} more are held out for measuring); "

@@ -7,7 +7,6 @@ reads every submission to answer a page or the statistics.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from digitrec.domain.model import Submission, VersionCount, validate_label
@@ -69,16 +68,6 @@ class LiveStats:
     def per_digit_count(self) -> tuple[int, ...]:
         """Submissions per true label."""
         return tuple(sum(row) for row in self.evaluation.confusion)
-
-
-def all_submissions(repo: SubmissionRepository, page_size: int = 500) -> Iterator[Submission]:
-    """Every stored submission, newest first, read a page at a time."""
-    offset = 0
-    while page := repo.latest(page_size, offset):
-        yield from page
-        offset += len(page)
-        if len(page) < page_size:
-            return
 
 
 def live_stats(repo: SubmissionRepository) -> LiveStats:

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from digitrec.domain.model import NUM_CLASSES, DigitrecError
+from digitrec.entrypoints.cli_common import container_from
 
 logging.getLogger("alembic").setLevel(logging.WARNING)  # on a terminal, one line per upgrade is enough
 
@@ -26,8 +27,6 @@ DATABASE_URL_OPTION = click.option(
 
 
 def repository_from(ctx: click.Context, database_url: str | None):
-    from digitrec.entrypoints.cli import container_from
-
     try:
         return container_from(ctx, database_url=database_url).submissions()
     except DigitrecError as exc:
@@ -162,8 +161,6 @@ def db() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context, database_url: str | None) -> None:
     """Apply the pending schema migrations. (Every command and the app also do this when they start.)"""
-    from digitrec.entrypoints.cli import container_from
-
     try:
         revision = container_from(ctx, database_url=database_url).database_revision()
     except DigitrecError as exc:
