@@ -17,7 +17,12 @@ import click
 
 from digitrec import __version__
 from digitrec.domain.model import DigitrecError, TrainConfig
-from digitrec.entrypoints.cli_common import MODELS_DIR_OPTION, container_from, epoch_metrics_writer
+from digitrec.entrypoints.cli_common import (
+    DATA_DIR_OPTION,
+    MODELS_DIR_OPTION,
+    container_from,
+    epoch_metrics_writer,
+)
 
 if TYPE_CHECKING:
     pass
@@ -44,14 +49,7 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--data-dir",
-    envvar="DIGITREC_DATA_DIR",
-    default="data",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="MNIST root (torchvision layout: DIR/MNIST/raw/...); downloaded there when missing.",
-)
+@DATA_DIR_OPTION
 @click.option("--epochs", default=TrainConfig.epochs, show_default=True, type=click.IntRange(1))
 @click.option("--batch-size", default=TrainConfig.batch_size, show_default=True, type=click.IntRange(1))
 @click.option(

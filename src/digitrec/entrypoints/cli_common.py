@@ -26,6 +26,14 @@ def container_from(ctx: click.Context, **config: object) -> Container:
     return ctx.obj
 
 
+DATA_DIR_OPTION = click.option(
+    "--data-dir",
+    envvar="DIGITREC_DATA_DIR",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="MNIST root (torchvision layout: DIR/MNIST/raw/...); downloaded there when missing.",
+)
 MODELS_DIR_OPTION = click.option(
     "--models-dir",
     default="models",

@@ -9,7 +9,12 @@ from pathlib import Path
 import click
 
 from digitrec.domain.model import DigitrecError, FineTuneConfig
-from digitrec.entrypoints.cli_common import MODELS_DIR_OPTION, container_from, epoch_metrics_writer
+from digitrec.entrypoints.cli_common import (
+    DATA_DIR_OPTION,
+    MODELS_DIR_OPTION,
+    container_from,
+    epoch_metrics_writer,
+)
 
 DATABASE_OPTION = click.option(
     "--database-url",
@@ -26,14 +31,7 @@ def percent(value: float | None) -> str:
 
 @click.command()
 @click.option("--from", "from_version", help="Version to start from (default: the live model).")
-@click.option(
-    "--data-dir",
-    envvar="DIGITREC_DATA_DIR",
-    default="data",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="MNIST root, as for `train`.",
-)
+@DATA_DIR_OPTION
 @DATABASE_OPTION
 @MODELS_DIR_OPTION
 @click.option("--epochs", default=FineTuneConfig.epochs, show_default=True, type=click.IntRange(1))
