@@ -53,19 +53,18 @@ class TorchTrainer:
         self.train_limit: int | None = None  # use only the first N training images (tests, smoke runs)
 
     def _setup(
-        self, config: TrainConfig | FineTuneConfig
+        self, config: TrainConfig | FineTuneConfig, val_size: int
     ) -> tuple[torch.device, torch.Generator, MnistSplits]:
         device = pick_device(config.device)
         torch.set_num_threads(config.threads or os.cpu_count() or 1)
         torch.manual_seed(config.seed)
-        val_size = getattr(config, "val_size", TrainConfig.val_size)
         data = load_splits(self.data_dir, self.download, val_size, device, self.train_limit)
         return device, torch.Generator(device=device).manual_seed(config.seed), data
 
     def train(
         self, config: TrainConfig, on_epoch: Callable[[EpochMetrics], None] | None = None
     ) -> TrainingRun:
-        device, g, data = self._setup(config)
+        device, g, data = self._setup(config, config.val_size)
         architecture = {"name": "DigitNet", "kwargs": {"widths": list(config.widths)}}
         model = DigitNet(config.widths).to(device, memory_format=torch.channels_last)
         log.info(
@@ -77,7 +76,16 @@ class TorchTrainer:
             device,
             torch.get_num_threads(),
         )
-        fitted = fit(model, data, config, g, on_epoch=on_epoch, progress=self.progress)
+        fitted = fit(
+            model,
+            data,
+            config,
+            g,
+            augment=config.augment,
+            target_accuracy=config.target_accuracy,
+            on_epoch=on_epoch,
+            progress=self.progress,
+        )
         run = self._save(model, architecture, data, fitted, config, f"digitnet-{{}}-s{config.seed}")
         log.info(
             "saved %s (epoch %d by validation accuracy, test %.2f%%)",
@@ -95,7 +103,7 @@ class TorchTrainer:
         config: FineTuneConfig,
         on_epoch: Callable[[EpochMetrics], None] | None = None,
     ) -> FineTuneResult:
-        device, g, data = self._setup(config)
+        device, g, data = self._setup(config, TrainConfig.val_size)  # the split the parent was trained with
         payload = load_checkpoint(Path(parent.location))
         model = build_model(payload["architecture"])
         model.load_state_dict(payload["state_dict"])

@@ -202,6 +202,8 @@ def fit(
     *,
     extra: tuple[torch.Tensor, torch.Tensor] | None = None,
     extra_per_epoch: int = 0,
+    augment: bool = True,
+    target_accuracy: float | None = None,
     select_on_validation: bool = True,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
     progress: bool = True,
@@ -209,7 +211,6 @@ def fit(
     """Train with SGD (Nesterov) and a one-cycle schedule, evaluating after each epoch. Each epoch sees every
     MNIST training image once plus `extra_per_epoch` images drawn with repeats from `extra`. The model ends
     with the weights of the best epoch by validation accuracy (or of the last, without selection)."""
-    augment, target = getattr(config, "augment", True), getattr(config, "target_accuracy", None)
     images, labels = data.train_x, data.train_y
     if extra is not None and extra_per_epoch:
         images, labels = torch.cat([images, extra[0]]), torch.cat([labels, extra[1]])
@@ -260,7 +261,7 @@ def fit(
             on_epoch(metrics)
         if best is None or not select_on_validation or (val_acc, -val_loss) > best[0]:
             best = ((val_acc, -val_loss), epoch, copy.deepcopy(model.state_dict()), test_pred)
-        if target is not None and test_acc >= target:
+        if target_accuracy is not None and test_acc >= target_accuracy:
             log.info("test accuracy %.2f%% reached the target; stopping", 100 * test_acc)
             break
     assert best is not None

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitrec.domain.model import IMAGE_SIDE, DigitrecError, InvalidImage
+from digitrec.domain.model import IMAGE_SIDE, MAX_IMAGE_PIXELS, DigitrecError, InvalidImage
 
 BOX = 20  # MNIST's digit box inside the 28x28 field
 INK_THRESHOLD = 0.2  # ink below this (after background removal) is noise: JPEG ringing, paper grain
 MIN_INK_FRACTION = 2e-4  # fewer ink pixels than this share of the image is an empty drawing
 MIN_INK_PIXELS = 4
-MAX_PIXELS = 4096 * 4096
 
 
 class EmptyDrawing(DigitrecError):
@@ -31,7 +30,7 @@ def ink_map(image: np.ndarray) -> np.ndarray:
     array = np.asarray(image)
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
         raise InvalidImage(f"expected a grayscale, RGB or RGBA image, got an array of shape {array.shape}")
-    if array.shape[0] < 1 or array.shape[1] < 1 or array.shape[0] * array.shape[1] > MAX_PIXELS:
+    if array.shape[0] < 1 or array.shape[1] < 1 or array.shape[0] * array.shape[1] > MAX_IMAGE_PIXELS:
         raise InvalidImage(f"image of {array.shape[1]}x{array.shape[0]} pixels is empty or too large")
     values = array.astype(np.float32)
     if np.issubdtype(array.dtype, np.integer) or values.max(initial=0.0) > 1.0:
