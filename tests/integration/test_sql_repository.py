@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from digitrec.adapters.sql_migrations import upgrade_database
-from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine, use_wal
 from digitrec.domain.model import StorageUnavailable
 
 
@@ -87,6 +87,55 @@ def test_sqlite_connections_use_wal_and_wait_for_locks(sqlite_url, timeout, busy
     engine.dispose()
 
     assert (journal_mode, busy_timeout, foreign_keys) == ("wal", busy_ms, 1)
+
+
+class SwitchRefusedConnection:
+    """A sqlite3 connection to a file in rollback-journal mode whose switch to WAL is refused `refusals`
+    times with "database is locked", as SQLite does while another connection is switching the same file."""
+
+    def __init__(self, refusals: int) -> None:
+        self.connection = sqlite3.connect(":memory:")
+        self.refusals = refusals
+        self.mode = "delete"
+        self.attempts = 0
+
+    def execute(self, statement: str) -> sqlite3.Cursor:
+        if statement == "PRAGMA journal_mode":
+            return self.connection.execute("SELECT ?", (self.mode,))
+        assert statement == "PRAGMA journal_mode=WAL"
+        self.attempts += 1
+        if self.attempts <= self.refusals:
+            raise sqlite3.OperationalError("database is locked")
+        self.mode = "wal"
+        return self.connection.execute("SELECT 'wal'")
+
+
+def test_a_refused_switch_to_wal_is_retried_until_it_succeeds():
+    connection = SwitchRefusedConnection(refusals=3)
+
+    use_wal(connection, timeout=5)
+
+    assert (connection.mode, connection.attempts) == ("wal", 4)
+
+
+def test_a_switch_to_wal_refused_for_longer_than_the_timeout_gives_up():
+    connection = SwitchRefusedConnection(refusals=10**6)
+    started = time.monotonic()
+
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        use_wal(connection, timeout=0.3)
+
+    assert 0.1 < time.monotonic() - started < 2
+    assert connection.attempts > 1
+
+
+def test_a_file_already_in_wal_is_not_switched_again():
+    connection = SwitchRefusedConnection(refusals=10**6)
+    connection.mode = "wal"
+
+    use_wal(connection, timeout=5)
+
+    assert connection.attempts == 0
 
 
 def test_a_locked_sqlite_file_gives_storage_unavailable_after_the_timeout(sqlite_url, make_submission):

@@ -25,7 +25,10 @@ def test_rows_are_newest_first_with_every_column(app, seed):
     assert shown_ids(at) == [2, 1]
     newest = table.iloc[0]
     assert (newest["predicted"], newest["true label"], bool(newest["correct"]), newest["model"]) == (
-        9, 4, False, "cnn-b"
+        9,
+        4,
+        False,
+        "cnn-b",
     )
     assert abs(newest["confidence"] - 0.82) < 1e-9
     assert str(newest["time"]).startswith("2026-11-24 11:59")

@@ -9,6 +9,8 @@ the migrations (sql_migrations.py).
 from __future__ import annotations
 
 import math
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -52,12 +54,31 @@ def create_sql_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
 
     @event.listens_for(engine, "connect")
     def configure_sqlite_connection(dbapi_connection: Any, _connection_record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        use_wal(dbapi_connection, timeout)
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     return engine
+
+
+def use_wal(dbapi_connection: sqlite3.Connection, timeout: float) -> None:
+    """Put the SQLite file in WAL mode (a setting stored in the file), waiting at most `timeout` seconds.
+
+    Switching needs an exclusive lock, and SQLite answers "database is locked" at once, without its busy
+    timeout, when another connection is switching the same file at that moment (two processes opening a
+    new database together). So a file already in WAL is left alone, and a refused switch is retried."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 @contextmanager
