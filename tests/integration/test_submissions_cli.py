@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -242,6 +244,35 @@ def test_an_unreachable_database_is_a_clear_error_not_a_traceback():
         result.output
     )
     assert "Traceback" not in result.output and "s3cret" not in result.output
+
+
+@pytest.mark.parametrize("given_by", ["flag", "environment"])
+def test_database_timeout_bounds_the_wait_for_a_locked_database(sqlite_url, given_by):
+    upgrade_database(create_sql_engine(sqlite_url))
+    other_process = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")  # holds the write lock that `db upgrade` needs
+    args = ["db", "upgrade", "--database-url", sqlite_url]
+    env = {"DIGITREC_DATABASE_TIMEOUT": "0.3"} if given_by == "environment" else {}
+    if given_by == "flag":
+        args += ["--database-timeout", "0.3"]
+    try:
+        started = time.monotonic()
+        result = CliRunner().invoke(cli, args, obj=Container(), env=env)
+        waited = time.monotonic() - started
+    finally:
+        other_process.execute("ROLLBACK")
+        other_process.close()
+
+    assert result.exit_code == 1
+    assert "is unavailable: database is locked" in result.output
+    assert waited < 5  # not the default 15 s
+
+
+def test_a_database_timeout_that_is_not_a_positive_number_of_seconds_is_refused(sqlite_url):
+    result = digitrec("submissions", "stats", "--database-url", sqlite_url, "--database-timeout", "0")
+
+    assert result.exit_code == 2
+    assert "--database-timeout" in result.output
 
 
 def test_help_lists_the_storage_commands_without_loading_sqlalchemy_or_alembic():

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -21,11 +20,9 @@ from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
     MODELS_DIR_OPTION,
     container_from,
+    database_options,
     epoch_metrics_writer,
 )
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("digitrec")
 
@@ -241,16 +238,17 @@ def evaluate(
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--database-url",
-    envvar="DIGITREC_DATABASE_URL",
-    default="sqlite:///digitrec.db",
-    show_default=True,
-    help="Where submissions go (SQLAlchemy URL); the SQLite file is created when missing.",
-)
+@database_options
 @MODEL_OPTION
 @MODELS_DIR_OPTION
-def serve(host: str, port: int, database_url: str, model_path: Path | None, models_dir: Path) -> None:
+def serve(
+    host: str,
+    port: int,
+    database_url: str,
+    database_timeout: float | None,
+    model_path: Path | None,
+    models_dir: Path,
+) -> None:
     """Start the drawing app (Streamlit) with the live model (a promotion switches it), or a fixed --model."""
     import sys
 
@@ -261,6 +259,8 @@ def serve(host: str, port: int, database_url: str, model_path: Path | None, mode
     }
     if model_path is not None:
         env["DIGITREC_MODEL"] = str(model_path)
+    if database_timeout is not None:
+        env["DIGITREC_DATABASE_TIMEOUT"] = str(database_timeout)
     options = {
         "server.address": host,
         "server.port": port,

@@ -34,6 +34,28 @@ DATA_DIR_OPTION = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="MNIST root (torchvision layout: DIR/MNIST/raw/...); downloaded there when missing.",
 )
+DATABASE_URL_OPTION = click.option(
+    "--database-url",
+    envvar="DIGITREC_DATABASE_URL",
+    default="sqlite:///digitrec.db",
+    show_default=True,
+    help="Submission database, a SQLAlchemy URL (PostgreSQL: postgresql+psycopg://user:password@host/db); "
+    "a SQLite file is created when missing.",
+)
+DATABASE_TIMEOUT_OPTION = click.option(
+    "--database-timeout",
+    envvar="DIGITREC_DATABASE_TIMEOUT",
+    type=click.FloatRange(0, 3600, min_open=True),
+    help="Seconds a database call may wait for a lock, a connection or the server before it fails "
+    "[default: 15].",
+)
+
+
+def database_options(command: Callable) -> Callable:
+    """--database-url and --database-timeout, for every command that opens the submission database."""
+    return DATABASE_URL_OPTION(DATABASE_TIMEOUT_OPTION(command))
+
+
 MODELS_DIR_OPTION = click.option(
     "--models-dir",
     default="models",

@@ -13,15 +13,8 @@ from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
     MODELS_DIR_OPTION,
     container_from,
+    database_options,
     epoch_metrics_writer,
-)
-
-DATABASE_OPTION = click.option(
-    "--database-url",
-    envvar="DIGITREC_DATABASE_URL",
-    default="sqlite:///digitrec.db",
-    show_default=True,
-    help="Where the submissions are (SQLAlchemy URL).",
 )
 
 
@@ -32,7 +25,7 @@ def percent(value: float | None) -> str:
 @click.command()
 @click.option("--from", "from_version", help="Version to start from (default: the live model).")
 @DATA_DIR_OPTION
-@DATABASE_OPTION
+@database_options
 @MODELS_DIR_OPTION
 @click.option("--epochs", default=FineTuneConfig.epochs, show_default=True, type=click.IntRange(1))
 @click.option("--lr", default=FineTuneConfig.lr, show_default=True, type=click.FloatRange(0, min_open=True))
@@ -62,6 +55,7 @@ def finetune(
     from_version,
     data_dir,
     database_url,
+    database_timeout,
     models_dir,
     epochs,
     lr,
@@ -76,7 +70,11 @@ def finetune(
     from digitrec.domain.finetuning import finetune_model
 
     container = container_from(
-        ctx, data_dir=str(data_dir), database_url=database_url, models_dir=str(models_dir)
+        ctx,
+        data_dir=str(data_dir),
+        database_url=database_url,
+        database_timeout=database_timeout,
+        models_dir=str(models_dir),
     )
     config = FineTuneConfig(
         epochs=epochs,

@@ -14,21 +14,14 @@ from pathlib import Path
 import click
 
 from digitrec.domain.model import NUM_CLASSES, DigitrecError
-from digitrec.entrypoints.cli_common import container_from
+from digitrec.entrypoints.cli_common import container_from, database_options
 
 logging.getLogger("alembic").setLevel(logging.WARNING)  # on a terminal, one line per upgrade is enough
 
-DATABASE_URL_OPTION = click.option(
-    "--database-url",
-    envvar="DIGITREC_DATABASE_URL",
-    help="Submission database, a SQLAlchemy URL (default sqlite:///digitrec.db; PostgreSQL: "
-    "postgresql+psycopg://user:password@host/db).",
-)
 
-
-def repository_from(ctx: click.Context, database_url: str | None):
+def repository_from(ctx: click.Context, database_url: str, database_timeout: float | None):
     try:
-        return container_from(ctx, database_url=database_url).submissions()
+        return container_from(ctx, database_url=database_url, database_timeout=database_timeout).submissions()
     except DigitrecError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -56,10 +49,15 @@ def submissions() -> None:
     help="Only submissions made at or after this ISO 8601 date or time (UTC unless it names a zone).",
 )
 @click.option("--only-mismatches", is_flag=True, help="Only the submissions the model got wrong.")
-@DATABASE_URL_OPTION
+@database_options
 @click.pass_context
 def export_submissions(
-    ctx: click.Context, folder: Path, since: datetime | None, only_mismatches: bool, database_url: str | None
+    ctx: click.Context,
+    folder: Path,
+    since: datetime | None,
+    only_mismatches: bool,
+    database_url: str,
+    database_timeout: float | None,
 ) -> None:
     """Write FOLDER/<id>.png for each submission, oldest first, and FOLDER/labels.csv (file, label,
     predicted, model_version, created_at, probabilities): `digitrec evaluate FOLDER` and `submissions
@@ -67,7 +65,7 @@ def export_submissions(
     from digitrec.adapters.submission_folder import SubmissionFolderWriter
     from digitrec.domain.transfer import submissions_in_order
 
-    repo = repository_from(ctx, database_url)
+    repo = repository_from(ctx, database_url, database_timeout)
     try:
         with SubmissionFolderWriter(folder) as writer:
             for submission in submissions_in_order(repo, since=since, mismatches_only=only_mismatches):
@@ -79,9 +77,11 @@ def export_submissions(
 
 @submissions.command("import")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@DATABASE_URL_OPTION
+@database_options
 @click.pass_context
-def import_submissions(ctx: click.Context, folder: Path, database_url: str | None) -> None:
+def import_submissions(
+    ctx: click.Context, folder: Path, database_url: str, database_timeout: float | None
+) -> None:
     """Add the submissions in FOLDER (as `export` writes it) whose PNG the database does not hold yet.
 
     The 28x28 model input is computed again from each PNG; a row without probabilities gets all of its
@@ -91,7 +91,7 @@ def import_submissions(ctx: click.Context, folder: Path, database_url: str | Non
     from digitrec.adapters.submission_folder import read_submission_folder
     from digitrec.domain.transfer import import_submissions as import_records
 
-    repo = repository_from(ctx, database_url)
+    repo = repository_from(ctx, database_url, database_timeout)
     try:
         records = read_submission_folder(folder)
         with tqdm(unit="row", desc="importing", disable=None) as bar:
@@ -110,15 +110,17 @@ def import_submissions(ctx: click.Context, folder: Path, database_url: str | Non
 
 @submissions.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print n, accuracy, per_version, per_digit, confusion.")
-@DATABASE_URL_OPTION
+@database_options
 @click.pass_context
-def submission_stats(ctx: click.Context, as_json: bool, database_url: str | None) -> None:
+def submission_stats(
+    ctx: click.Context, as_json: bool, database_url: str, database_timeout: float | None
+) -> None:
     """Submissions and live accuracy per model version and per digit, and the confusion matrix (counted by
     the database)."""
     from digitrec.domain.submitting import live_stats
 
     try:
-        stats = live_stats(repository_from(ctx, database_url))
+        stats = live_stats(repository_from(ctx, database_url, database_timeout))
     except DigitrecError as exc:
         raise click.ClickException(str(exc)) from exc
     overall, counts = stats.evaluation, stats.per_digit_count
@@ -157,12 +159,14 @@ def db() -> None:
 
 
 @db.command()
-@DATABASE_URL_OPTION
+@database_options
 @click.pass_context
-def upgrade(ctx: click.Context, database_url: str | None) -> None:
+def upgrade(ctx: click.Context, database_url: str, database_timeout: float | None) -> None:
     """Apply the pending schema migrations. (Every command and the app also do this when they start.)"""
     try:
-        revision = container_from(ctx, database_url=database_url).database_revision()
+        revision = container_from(
+            ctx, database_url=database_url, database_timeout=database_timeout
+        ).database_revision()
     except DigitrecError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"submission database schema at revision {revision}, the newest this digitrec knows")

@@ -13,6 +13,12 @@ HERE = Path(__file__).parent
 
 st.set_page_config(page_title="digitrec", page_icon=":material/draw:", layout="wide")
 
+try:
+    get_container()
+except ValueError as exc:  # an unusable setting in the environment `digitrec serve` passed on
+    st.error(f"digitrec cannot start: {exc}")
+    st.stop()
+
 page = st.navigation(
     [
         st.Page(HERE / "draw.py", title="Draw", icon=":material/draw:", default=True),
