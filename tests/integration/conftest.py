@@ -5,6 +5,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -49,13 +50,9 @@ def sqlite_url(tmp_path) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """A URL of a PostgreSQL server's admin database: $DIGITREC_TEST_POSTGRES_URL (its user needs CREATEDB),
-    else a throwaway cluster started for this test session. Missing server binaries skip the PostgreSQL tests,
-    except in CI (CI set), where they fail: there the tests must run."""
-    if url := os.environ.get("DIGITREC_TEST_POSTGRES_URL"):
-        yield url
-        return
+def postgres_binaries() -> Path:
+    """The folder of PostgreSQL's initdb and pg_ctl. Missing binaries skip the test, except in CI (CI set),
+    where they fail it: there the PostgreSQL tests must run."""
     binaries = server_binaries()
     if binaries is None:
         reason = (
@@ -66,7 +63,17 @@ def postgres_server() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI must run the PostgreSQL tests", pytrace=False)
         pytest.skip(reason)
-    with ThrowawayCluster(binaries, FAST_SETTINGS) as admin_url:
+    return binaries
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request) -> Iterator[str]:
+    """A URL of a PostgreSQL server's admin database: $DIGITREC_TEST_POSTGRES_URL (its user needs CREATEDB),
+    else a throwaway cluster started for this test session."""
+    if url := os.environ.get("DIGITREC_TEST_POSTGRES_URL"):
+        yield url
+        return
+    with ThrowawayCluster(request.getfixturevalue("postgres_binaries"), FAST_SETTINGS) as admin_url:
         yield admin_url
 
 

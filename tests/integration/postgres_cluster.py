@@ -3,7 +3,9 @@ a free loopback port, a fresh database per test, everything deleted at the end.
 
 Uses Debian's server binaries (`apt-get install postgresql`: /usr/lib/postgresql/<version>/bin), or the folder
 named by DIGITREC_POSTGRES_BIN. The server refuses to run as root, so as root it runs as the `postgres` user
-(through runuser). Only 127.0.0.1 is listened on, and a random password is required.
+(through runuser). Only 127.0.0.1 is listened on, and a random password is required. A watchdog process
+stops the server and deletes its folder when the process that started it dies without cleaning up (a test
+run killed with SIGKILL or by a timeout), so no server outlives its test run.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import glob
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -51,9 +54,12 @@ class ThrowawayCluster:
         self.port = free_port()
         self.password = secrets.token_hex(16)
 
-    def run(self, tool: str, *args: str) -> None:
+    def command(self, tool: str, *args: str) -> list[str]:
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        command = [*as_postgres, str(self.bin_dir / tool), *args]
+        return [*as_postgres, str(self.bin_dir / tool), *args]
+
+    def run(self, tool: str, *args: str) -> None:
+        command = self.command(tool, *args)
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=self.folder)
         if done.returncode != 0:
             log = self.folder / "server.log"
@@ -73,11 +79,28 @@ class ThrowawayCluster:
                 "initdb", "-D", str(self.data), "-U", "postgres", "--pwfile", str(password_file),
                 "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync",
             )  # fmt: skip
+            self.watchdog = self.start_watchdog()
             self.start()
         except BaseException:
+            if hasattr(self, "watchdog"):
+                self.watchdog.kill()
             shutil.rmtree(self.folder, ignore_errors=True)
             raise
         return f"postgresql+psycopg://postgres:{self.password}@127.0.0.1:{self.port}/postgres"
+
+    def start_watchdog(self) -> subprocess.Popen:
+        """A process, in a session of its own, that cleans up once this process is gone."""
+        stop = shlex.join(self.command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"))
+        script = (
+            f'while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf "$0"'
+        )
+        return subprocess.Popen(
+            ["sh", "-c", script, str(self.folder)],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def start(self) -> None:
         options = {
@@ -97,6 +120,8 @@ class ThrowawayCluster:
         try:
             self.stop("immediate")
         finally:
+            self.watchdog.kill()
+            self.watchdog.wait()
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
