@@ -120,6 +120,37 @@ def test_the_same_image_may_be_stored_twice(repo, make_submission):
     assert first != second and repo.count() == 2
 
 
+def test_add_unless_stored_adds_only_a_png_not_stored_yet(repo, make_submission):
+    first = repo.add_unless_stored(make_submission(seed=1))
+    again = repo.add_unless_stored(make_submission(seed=1, label=8))  # same PNG, another label
+    other = repo.add_unless_stored(make_submission(seed=2))
+
+    assert first is not None and other is not None and first != other
+    assert again is None
+    assert repo.count() == 2
+    assert repo.get(first).label == 3
+
+
+def test_writers_adding_the_same_pngs_at_once_store_each_exactly_once(repo, make_submission):
+    """6 writers, each adding the same 40 PNGs in its own order, as concurrent imports of one folder do."""
+    writers, pngs = 6, 40
+    submissions = [make_submission(seed=seed) for seed in range(pngs)]
+    orders = [np.random.default_rng(w).permutation(pngs) for w in range(writers)]
+    start = threading.Barrier(writers)
+
+    def write(order) -> list[int | None]:
+        start.wait()
+        return [repo.add_unless_stored(submissions[i]) for i in order]
+
+    with ThreadPoolExecutor(max_workers=writers) as pool:
+        results = [r for writer in pool.map(write, orders) for r in writer]
+
+    added = [r for r in results if r is not None]
+    assert len(added) == len(set(added)) == pngs
+    assert repo.count() == pngs
+    assert sorted(s.image_png for s in repo.latest(pngs + 10)) == sorted(s.image_png for s in submissions)
+
+
 def test_stats_of_an_empty_repository(repo):
     stats = repo.stats()
 

@@ -204,6 +204,28 @@ def test_import_reports_unusable_rows_and_imports_the_rest(sqlite_url, tmp_path)
     np.testing.assert_array_equal(stored[0].model_input, preprocess_canvas(decode_image(drawing(1))))
 
 
+def test_imports_of_one_folder_running_at_once_store_it_once(sqlite_url, postgres_url, tmp_path):
+    source = seeded(sqlite_url, outcomes=[(i % 10, (i * 3) % 10) for i in range(120)])
+    source.add(app_submission(7, 1, 1))  # the same drawing as seed 7: both copies must arrive, no more
+    assert digitrec("submissions", "export", tmp_path / "out", "--database-url", sqlite_url).exit_code == 0
+    importer = "from digitrec.entrypoints.cli import main; main()"
+    command = [sys.executable, "-c", importer, "submissions", "import", str(tmp_path / "out")]
+
+    runs = [
+        subprocess.Popen([*command, "--database-url", postgres_url], stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    imported = [int(out.split("imported ")[1].split(",")[0]) for out in outputs]
+    assert sum(imported) == 121
+    target = SqlSubmissionRepository(create_sql_engine(postgres_url))
+    assert sorted(s.image_png for s in target.oldest_after(0, 200)) == sorted(
+        s.image_png for s in source.oldest_after(0, 200)
+    )
+
+
 def test_import_needs_the_export_columns(sqlite_url, tmp_path):
     (tmp_path / "labels.csv").write_text("file,label\nx.png,1\n")
 

@@ -21,13 +21,21 @@ class InMemorySubmissionRepository:
 
     def add(self, submission: Submission) -> int:
         with self._lock:
-            self._last_id += 1
-            # Copy the pixels so a caller mutating its array later cannot change what was stored.
-            self._submissions[self._last_id] = dataclasses.replace(
-                submission, id=self._last_id, model_input=submission.model_input.copy()
-            )
-            self._images.add(submission.image_sha256)
-            return self._last_id
+            return self._store(submission)
+
+    def add_unless_stored(self, submission: Submission) -> int | None:
+        with self._lock:
+            return None if submission.image_sha256 in self._images else self._store(submission)
+
+    def _store(self, submission: Submission) -> int:
+        """Store it under the next id; the caller holds the lock."""
+        self._last_id += 1
+        # Copy the pixels so a caller mutating its array later cannot change what was stored.
+        self._submissions[self._last_id] = dataclasses.replace(
+            submission, id=self._last_id, model_input=submission.model_input.copy()
+        )
+        self._images.add(submission.image_sha256)
+        return self._last_id
 
     def get(self, submission_id: int) -> Submission | None:
         with self._lock:

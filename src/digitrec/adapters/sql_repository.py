@@ -81,6 +81,18 @@ def use_wal(dbapi_connection: sqlite3.Connection, timeout: float) -> None:
         pause = min(pause * 2, 0.2)
 
 
+class AlreadyStored(Exception):
+    """Rolls back an add_unless_stored transaction that found the PNG stored already."""
+
+
+IMAGE_LOCKS = 0x696D67  # PostgreSQL advisory-lock class of "a PNG being added": "img"
+
+
+def image_lock_key(image_sha256: str) -> int:
+    """A 32-bit signed advisory-lock key from a PNG's hex SHA-256 (collisions only make a writer wait)."""
+    return int.from_bytes(bytes.fromhex(image_sha256)[:4], "big", signed=True)
+
+
 @contextmanager
 def storage_errors(engine: Engine) -> Iterator[None]:
     """Turn 'cannot reach or use the database' errors (down, locked, timed out) into StorageUnavailable."""
@@ -104,6 +116,28 @@ class SqlSubmissionRepository:
         with storage_errors(self._engine), self._engine.begin() as connection:  # one transaction
             result = connection.execute(insert(submissions).values(**row_values(submission)))
             return int(result.inserted_primary_key[0])
+
+    def add_unless_stored(self, submission: Submission) -> int | None:
+        """Insert, then look for an earlier row with the same PNG and roll back if there is one. SQLite
+        serialises writers and the INSERT takes the write lock first, so the later of two writers sees the
+        earlier one's row; PostgreSQL (read committed) would not, so there a lock on the PNG's hash, held
+        until the transaction ends, makes the second writer wait for the first to commit."""
+        values = row_values(submission)
+        sha256 = submissions.c.image_sha256
+        try:
+            with storage_errors(self._engine), self._engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    key = image_lock_key(submission.image_sha256)
+                    connection.execute(select(func.pg_advisory_xact_lock(IMAGE_LOCKS, key)))
+                new_id = int(connection.execute(insert(submissions).values(**values)).inserted_primary_key[0])
+                earlier = select(submissions.c.id).where(
+                    sha256 == values["image_sha256"], submissions.c.id != new_id
+                )
+                if connection.execute(earlier.limit(1)).first() is not None:
+                    raise AlreadyStored
+                return new_id
+        except AlreadyStored:  # raised inside the transaction, so it was rolled back
+            return None
 
     def get(self, submission_id: int) -> Submission | None:
         rows = self._all(select(submissions).where(submissions.c.id == submission_id))

@@ -77,7 +77,8 @@ def import_submissions(
 ) -> ImportReport:
     """Add every record whose PNG is not in the repository yet (identical PNGs within the folder are all
     added: people may draw the same thing). Each submission is its own transaction, so an import that stops
-    half-way (StorageUnavailable is raised) can simply be run again: what is stored is skipped."""
+    half-way (StorageUnavailable is raised) can simply be run again: what is stored is skipped. Imports of
+    the same folder running at once store each PNG once (`add_unless_stored` is atomic)."""
     report = ImportReport()
     added_now: set[str] = set()
     for record in records:
@@ -95,7 +96,11 @@ def import_submissions(
         except (DigitrecError, ValueError) as exc:
             report.problems.append(Problem(record.line, record.name, str(exc)))
             continue
-        repo.add(submission)
+        if digest in added_now:
+            repo.add(submission)
+        elif repo.add_unless_stored(submission) is None:  # another import stored it meanwhile
+            report.duplicates += 1
+            continue
         added_now.add(digest)
         report.imported += 1
     return report
