@@ -26,9 +26,10 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_training import SPLIT_SEED
 from digitrec.containers import Container
 from digitrec.domain.finetuning import finetune_model
-from digitrec.domain.model import FineTuneConfig, Submission
+from digitrec.domain.model import Submission
 from digitrec.domain.ports import Classifier, SubmissionRepository
 from digitrec.domain.recognition import recognise
+from digitrec.domain.training import FineTuneConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
 from canvas_testset import canvas_drawing  # noqa: E402

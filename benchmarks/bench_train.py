@@ -25,7 +25,7 @@ from torchvision import datasets, transforms
 
 from digitrec.adapters.torch_trainer import TorchTrainer
 from digitrec.adapters.torch_training import pick_device
-from digitrec.domain.model import TrainConfig
+from digitrec.domain.training import TrainConfig
 
 TARGET = 0.99
 

@@ -7,7 +7,8 @@ import sys
 from click.testing import CliRunner
 
 from digitrec.containers import Container
-from digitrec.domain.model import DatasetNotFound, EpochMetrics, TrainConfig, TrainingRun
+from digitrec.domain.model import DatasetNotFound
+from digitrec.domain.training import EpochMetrics, TrainConfig, TrainingRun
 from digitrec.entrypoints.cli import cli
 
 

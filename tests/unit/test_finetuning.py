@@ -8,15 +8,8 @@ import pytest
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
 from digitrec.domain.finetuning import finetune_model, is_heldout, promote_model, split_submissions
-from digitrec.domain.model import (
-    DigitrecError,
-    FineTuneConfig,
-    FineTuneResult,
-    ModelRecord,
-    Prediction,
-    Submission,
-    TooFewSubmissions,
-)
+from digitrec.domain.model import DigitrecError, Prediction, Submission
+from digitrec.domain.training import FineTuneConfig, FineTuneResult, ModelRecord, TooFewSubmissions
 
 PNG = encode_png(np.zeros((28, 28), np.uint8))
 BASE = ModelRecord("base", "base.pt", None, 0.995, live=True)

@@ -24,7 +24,7 @@ from digitrec.adapters.torch_training import (
     load_splits,
     pick_device,
 )
-from digitrec.domain.model import (
+from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
     FineTuneResult,

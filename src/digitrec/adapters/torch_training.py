@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 import digitrec
 from digitrec.adapters.mnist import load_mnist
-from digitrec.domain.model import EpochMetrics, FineTuneConfig, TrainConfig
+from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig
 
 log = logging.getLogger(__name__)
 

@@ -11,17 +11,16 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from digitrec.domain.model import (
-    DigitrecError,
+from digitrec.domain.model import DigitrecError, Submission
+from digitrec.domain.ports import ModelRegistry, SubmissionRepository, Trainer
+from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
     FineTuneResult,
     LabelledInputs,
     ModelRecord,
-    Submission,
     TooFewSubmissions,
 )
-from digitrec.domain.ports import ModelRegistry, SubmissionRepository, Trainer
 from digitrec.domain.transfer import submissions_in_order
 
 PROMOTION_MARGIN = 0.002  # a candidate may be at most 0.2 points worse on MNIST test than the live model

@@ -9,16 +9,13 @@ from typing import Protocol
 
 import numpy as np
 
-from digitrec.domain.model import (
+from digitrec.domain.model import ModelInfo, Prediction, Submission, SubmissionStats
+from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
     FineTuneResult,
     LabelledInputs,
-    ModelInfo,
     ModelRecord,
-    Prediction,
-    Submission,
-    SubmissionStats,
     TrainConfig,
     TrainingRun,
 )

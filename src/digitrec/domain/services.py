@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from digitrec.domain.model import EpochMetrics, TrainConfig, TrainingRun
 from digitrec.domain.ports import Trainer, TrainingPlotter
+from digitrec.domain.training import EpochMetrics, TrainConfig, TrainingRun
 
 
 def train_model(

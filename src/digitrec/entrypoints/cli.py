@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 
 from digitrec import __version__
-from digitrec.domain.model import DigitrecError, TrainConfig
+from digitrec.domain.model import DigitrecError
+from digitrec.domain.training import TrainConfig
 from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
     MODELS_DIR_OPTION,

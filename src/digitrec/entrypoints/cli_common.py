@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from digitrec.domain.model import EpochMetrics
+from digitrec.domain.training import EpochMetrics
 
 if TYPE_CHECKING:
     from digitrec.containers import Container

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from digitrec.domain.model import DigitrecError, FineTuneConfig
+from digitrec.domain.model import DigitrecError
+from digitrec.domain.training import FineTuneConfig
 from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
     MODELS_DIR_OPTION,
