@@ -22,12 +22,12 @@ from dependency_injector import containers, providers
 
 from digitrec.adapters.matplotlib_plotter import MatplotlibPlotter
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql_repository import DEFAULT_TIMEOUT, SqlSubmissionRepository, create_sql_engine
 
 DEFAULTS = {
     "storage": {"backend": "sql"},
     "database_url": "sqlite:///digitrec.db",
-    "database_timeout": 15.0,
+    "database_timeout": DEFAULT_TIMEOUT,
     "data_dir": "data",
     "models_dir": "models",
     "model_path": None,

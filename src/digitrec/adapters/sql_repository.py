@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, Row, Select, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -114,24 +114,23 @@ class SqlSubmissionRepository:
 
     def add(self, submission: Submission) -> int:
         with storage_errors(self._engine), self._engine.begin() as connection:  # one transaction
-            result = connection.execute(insert(submissions).values(**row_values(submission)))
-            return int(result.inserted_primary_key[0])
+            return insert_row(connection, submission)
 
     def add_unless_stored(self, submission: Submission) -> int | None:
         """Insert, then look for an earlier row with the same PNG and roll back if there is one. SQLite
         serialises writers and the INSERT takes the write lock first, so the later of two writers sees the
         earlier one's row; PostgreSQL (read committed) would not, so there a lock on the PNG's hash, held
         until the transaction ends, makes the second writer wait for the first to commit."""
-        values = row_values(submission)
-        sha256 = submissions.c.image_sha256
+        digest = submission.image_sha256
         try:
             with storage_errors(self._engine), self._engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
-                    key = image_lock_key(submission.image_sha256)
-                    connection.execute(select(func.pg_advisory_xact_lock(IMAGE_LOCKS, key)))
-                new_id = int(connection.execute(insert(submissions).values(**values)).inserted_primary_key[0])
+                    connection.execute(
+                        select(func.pg_advisory_xact_lock(IMAGE_LOCKS, image_lock_key(digest)))
+                    )
+                new_id = insert_row(connection, submission)
                 earlier = select(submissions.c.id).where(
-                    sha256 == values["image_sha256"], submissions.c.id != new_id
+                    submissions.c.image_sha256 == digest, submissions.c.id != new_id
                 )
                 if connection.execute(earlier.limit(1)).first() is not None:
                     raise AlreadyStored
@@ -177,6 +176,12 @@ class SqlSubmissionRepository:
 
 def mismatches(query: Select, only: bool) -> Select:
     return query.where(submissions.c.predicted != submissions.c.label) if only else query
+
+
+def insert_row(connection: Connection, submission: Submission) -> int:
+    """INSERT the submission in the caller's transaction; its new id."""
+    result = connection.execute(insert(submissions).values(**row_values(submission)))
+    return int(result.inserted_primary_key[0])
 
 
 def row_values(submission: Submission) -> dict[str, Any]:

@@ -42,10 +42,11 @@ DATABASE_URL_OPTION = click.option(
     help="Submission database, a SQLAlchemy URL (PostgreSQL: postgresql+psycopg://user:password@host/db); "
     "a SQLite file is created when missing.",
 )
+MAX_DATABASE_TIMEOUT = 3600.0  # seconds; the app reads DIGITREC_DATABASE_TIMEOUT within the same bound
 DATABASE_TIMEOUT_OPTION = click.option(
     "--database-timeout",
     envvar="DIGITREC_DATABASE_TIMEOUT",
-    type=click.FloatRange(0, 3600, min_open=True),
+    type=click.FloatRange(0, MAX_DATABASE_TIMEOUT, min_open=True),
     help="Seconds a database call may wait for a lock, a connection or the server before it fails "
     "[default: 15].",
 )
