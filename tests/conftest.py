@@ -18,12 +18,15 @@ def mnist_dir() -> Path:
 
 
 class FakeClassifier:
-    """Always answers `digit` with `confidence`; remembers the images it was shown."""
+    """Always answers `digit` with `confidence`, and that the image is a digit unless `is_digit` is False
+    (then `digit` is only its best guess); remembers the images it was shown."""
 
-    def __init__(self, digit: int = 7, confidence: float = 0.91, version: str = "fake-v1"):
+    def __init__(
+        self, digit: int = 7, confidence: float = 0.91, version: str = "fake-v1", is_digit: bool = True
+    ):
         from digitrec.domain.model import ModelInfo
 
-        self.digit, self.confidence, self.seen = digit, confidence, []
+        self.digit, self.confidence, self.is_digit, self.seen = digit, confidence, is_digit, []
         self.info = ModelInfo(version=version, test_accuracy=0.995, created_at="2026-11-24T00:00:00+00:00")
 
     def predict(self, image):
@@ -35,9 +38,15 @@ class FakeClassifier:
         self.seen.extend(images)
         rest = (1 - self.confidence) / 9
         probabilities = tuple(self.confidence if d == self.digit else rest for d in range(10))
-        return [Prediction(self.digit, probabilities) for _ in images]
+        return [Prediction(self.digit, probabilities, self.is_digit) for _ in images]
 
 
 @pytest.fixture
 def fake_classifier() -> FakeClassifier:
     return FakeClassifier()
+
+
+@pytest.fixture
+def not_a_digit_classifier() -> FakeClassifier:
+    """Says no image looks like a digit; its best guess is 4, at 38%."""
+    return FakeClassifier(digit=4, confidence=0.38, is_digit=False)

@@ -2,7 +2,8 @@
 
 Draws a digit with the mouse, waits for the prediction, picks the true label, submits, and checks the row in
 the database. Logs the time from mouse-up to the prediction on screen (a measurement, not an assertion) and
-saves a screenshot (to $DIGITREC_E2E_SCREENSHOT when set, e.g. docs/screenshot.png for the README).
+saves a screenshot (to $DIGITREC_E2E_SCREENSHOT when set, e.g. docs/screenshot.png for the README). Also
+scribbles something that is no digit and expects the page to say so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 
@@ -38,6 +40,10 @@ CHROMIUM_ARGS = [
 SIDE = 280
 SEVEN = [(70, 60), (210, 60), (120, 230)]  # canvas coordinates of a "7", drawn in one stroke
 ONE = [(140, 50), (140, 230)]
+# A dense scribble, no digit: back and forth across the canvas 16 times, then up and down 16 times.
+SCRIBBLE = [(20 if i % 2 == 0 else 260, 20 + 15 * i) for i in range(16)]
+SCRIBBLE += [(260 - 15 * i, 260 if i % 2 == 0 else 20) for i in range(16)]
+NOT_A_DIGIT = "doesn't look like a digit"
 # Records when the mouse goes up and when the prediction is first seen, both on the page's own clock.
 WATCH_MOUSE_UP = "window.addEventListener('mouseup', () => { window.__mouseUpAt = performance.now() }, true)"
 PREDICTION_SHOWN = """() => {
@@ -45,6 +51,11 @@ PREDICTION_SHOWN = """() => {
     window.__shownAt = window.__shownAt ?? performance.now();
     return true;
 }"""
+# Either verdict: a predicted digit, or that the drawing doesn't look like one.
+VERDICT_SHOWN = PREDICTION_SHOWN.replace(
+    "!document.body.innerText.includes('Predicted digit')",
+    "!['Predicted digit', 'look like a digit'].some(text => document.body.innerText.includes(text))",
+)
 
 
 def require(condition: bool, reason: str) -> None:
@@ -101,8 +112,11 @@ def served_app(tmp_path, model_path):
         log.close()
 
 
-def draw(page, canvas, points: list[tuple[int, int]], attempts: int = 3) -> float:
-    """Draw one stroke through `points`; return the milliseconds from mouse-up to the prediction on screen.
+def draw(
+    page, canvas, points: list[tuple[int, int]], attempts: int = 3, shown: str = PREDICTION_SHOWN
+) -> float:
+    """Draw one stroke through `points`; return the milliseconds from mouse-up to the prediction on screen
+    (when the JavaScript predicate `shown` first holds).
 
     On a busy machine the canvas can be visible before its drawing handlers are attached, and a stroke made
     then is lost: if no prediction shows within 20 s, the stroke is drawn again (at most `attempts` times)."""
@@ -117,7 +131,7 @@ def draw(page, canvas, points: list[tuple[int, int]], attempts: int = 3) -> floa
             page.mouse.move(box["x"] + x, box["y"] + y, steps=15)
         page.mouse.up()
         try:
-            page.wait_for_function(PREDICTION_SHOWN, polling="raf", timeout=20_000)
+            page.wait_for_function(shown, polling="raf", timeout=20_000)
             return page.evaluate("window.__shownAt - window.__mouseUpAt")
         except PlaywrightTimeout:
             if attempt == attempts:
@@ -128,11 +142,12 @@ def draw(page, canvas, points: list[tuple[int, int]], attempts: int = 3) -> floa
     raise AssertionError("unreachable")
 
 
-def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
+@contextmanager
+def draw_page(url: str):
+    """Chromium on the app's Draw page, its canvas ready: (page, canvas)."""
     require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
-    url, database = served_app
     expect.set_options(timeout=30_000)  # a busy 2-core machine: page switches can take seconds
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -142,7 +157,15 @@ def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
         expect(canvas).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Draw a digit (0-9)")).to_be_visible()
         page.evaluate(WATCH_MOUSE_UP)
+        yield page, canvas
+        browser.close()
 
+
+def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
+    from playwright.sync_api import expect
+
+    url, database = served_app
+    with draw_page(url) as (page, canvas):
         cold_ms = draw(page, canvas, ONE)  # the first prediction of the process
         page.get_by_role("button", name="Clear").click()
         expect(page.get_by_text("Predicted digit")).to_have_count(0)
@@ -166,7 +189,6 @@ def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
         page.get_by_test_id("stSidebarNavLink").filter(has_text="Stats").click()
         expect(page.get_by_test_id("stMetric").filter(has_text="Submissions")).to_contain_text("1")
         expect(page.get_by_test_id("stException")).to_have_count(0)
-        browser.close()
 
     with sqlite3.connect(database) as connection:
         rows = connection.execute("SELECT id, label, image_png FROM submissions").fetchall()
@@ -177,3 +199,13 @@ def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
     on_stroke = [((x0 + x1) // 2, y0), ((x1 + x2) // 2, (y1 + y2) // 2)]
     assert all(drawing[int(y * scale), int(x * scale)] > 128 for x, y in on_stroke), "no ink where the 7 was"
     assert drawing[int(250 * scale), int(30 * scale)] < 32 and drawing.mean() < 64, "ink where none was drawn"
+
+
+@pytest.mark.xfail(reason="needs the retrained model with the not-a-digit verdict", strict=False)
+def test_a_dense_scribble_is_not_taken_for_a_digit(served_app):
+    url, _database = served_app
+    with draw_page(url) as (page, canvas):
+        draw(page, canvas, SCRIBBLE, shown=VERDICT_SHOWN)
+        shown = page.inner_text("body")
+        assert NOT_A_DIGIT in shown, f"the page says:\n{shown[:2000]}"
+        assert "best guess" in shown and "Predicted digit" not in shown

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from digitrec.adapters.mnist import load_mnist
+from digitrec.adapters.torch_augment import augment_batch
 from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
 from digitrec.adapters.torch_trainer import TorchTrainer
-from digitrec.adapters.torch_training import augment_batch
 from digitrec.domain.model import DatasetNotFound, ModelNotFound
 from digitrec.domain.training import TrainConfig
 
@@ -21,6 +21,7 @@ SMALL = TrainConfig(epochs=2, batch_size=64, lr=0.05, widths=(8, 16, 32), seed=3
 def train_small(mnist_dir, models_dir, config=SMALL, limit=1500):
     trainer = TorchTrainer(mnist_dir, models_dir, download=False, progress=False)
     trainer.train_limit = limit
+    trainer.drawn_count = (600, 200)  # synthetic digits and non-digits: a few, to keep the test short
     epochs = []
     run = trainer.train(config, on_epoch=epochs.append)
     return run, epochs
@@ -45,7 +46,10 @@ def test_the_checkpoint_holds_what_a_reader_needs(small_run, mnist_dir):
     run, _ = small_run
     payload = load_checkpoint(run.checkpoint_path)
     assert payload["version"] == run.version
-    assert payload["architecture"] == {"name": "DigitNet", "kwargs": {"widths": [8, 16, 32]}}
+    assert payload["architecture"] == {
+        "name": "DigitNet",
+        "kwargs": {"widths": [8, 16, 32], "dropout": 0.1, "classes": 11},
+    }
     assert payload["train_config"]["seed"] == 3
     assert payload["metrics"]["test_accuracy"] == run.test_accuracy
     assert len(payload["metrics"]["history"]) == 2

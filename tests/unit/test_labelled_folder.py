@@ -26,3 +26,13 @@ def test_a_folder_without_a_usable_labels_csv_is_refused(tmp_path, content):
         (tmp_path / "labels.csv").write_text(content)
     with pytest.raises(DatasetNotFound, match="file"):
         read_labelled_folder(tmp_path)
+
+
+def test_a_none_label_in_any_case_marks_an_image_that_is_not_a_digit(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"x")
+    (tmp_path / "labels.csv").write_text(
+        "file,label\na.png,none\na.png,None\na.png, NONE \na.png,7\na.png,nan\n"
+    )
+    items, problems = read_labelled_folder(tmp_path)
+    assert [(i.line, i.label) for i in items] == [(2, None), (3, None), (4, None), (5, 7)]
+    assert [(p.line, p.message) for p in problems] == [(6, "label 'nan' is not a digit 0-9")]

@@ -29,6 +29,20 @@ def test_prediction_picks_the_most_probable_digit():
     assert len(prediction.probabilities) == 10
 
 
+def test_a_prediction_is_a_digit_unless_the_classifier_says_otherwise():
+    assert Prediction.from_probabilities(probabilities_for(7)).is_digit is True
+    refused = Prediction.from_probabilities(probabilities_for(4, 0.38), is_digit=False)
+    assert refused.is_digit is False
+    assert refused.digit == 4 and refused.confidence == pytest.approx(0.38)  # still the best guess
+    assert Prediction(4, tuple(probabilities_for(4)), is_digit=np.bool_(False)).is_digit is False
+
+
+@pytest.mark.parametrize("is_digit", [0, 1, "no", None, 0.0])
+def test_is_digit_must_be_true_or_false(is_digit):
+    with pytest.raises(ValueError, match="is_digit must be True or False"):
+        Prediction(digit=4, probabilities=tuple(probabilities_for(4)), is_digit=is_digit)
+
+
 @pytest.mark.parametrize(
     ("probabilities", "message"),
     [

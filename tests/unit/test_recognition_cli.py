@@ -1,6 +1,7 @@
 """`digitrec predict` and `digitrec evaluate` with a fake classifier swapped in through the container."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,7 +9,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from digitrec.containers import Container
+from digitrec.domain.recognition import score
 from digitrec.entrypoints.cli import cli
+from digitrec.entrypoints.cli_recognition import echo_refusals
 
 
 def draw(path, polarity="light-on-dark", size=280):
@@ -41,6 +44,22 @@ def test_predict_json_lists_all_ten_probabilities(tmp_path, fake_classifier):
     assert entry["file"] == str(a) and entry["digit"] == 7
     assert entry["confidence"] == pytest.approx(0.91)
     assert len(entry["probabilities"]) == 10 and sum(entry["probabilities"]) == pytest.approx(1)
+
+
+def test_predict_says_not_a_digit_with_the_best_guess(tmp_path, not_a_digit_classifier):
+    a = draw(tmp_path / "a.png")
+    result = run(["predict", str(a)], not_a_digit_classifier)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [f"{a}: not a digit (best guess 4, 38%)"]
+
+
+def test_predict_json_says_whether_each_image_is_a_digit(tmp_path, fake_classifier, not_a_digit_classifier):
+    a = draw(tmp_path / "a.png")
+    [digit] = json.loads(run(["predict", "--json", str(a)], fake_classifier).output)
+    [scribble] = json.loads(run(["predict", "--json", str(a)], not_a_digit_classifier).output)
+    assert digit["is_digit"] is True and digit["digit"] == 7
+    assert scribble["is_digit"] is False and scribble["digit"] == 4
+    assert scribble["confidence"] == pytest.approx(0.38) and len(scribble["probabilities"]) == 10
 
 
 def test_predict_reports_bad_files_and_goes_on(tmp_path, fake_classifier):
@@ -104,6 +123,50 @@ def test_evaluate_prints_a_readable_report(tmp_path, fake_classifier):
     result = run(["evaluate", str(folder)], fake_classifier)
     assert "2 images, accuracy 50.00% (fake-v1)" in result.output
     assert "7: 100.0%" in result.output and "1: 0.0%" in result.output
+
+
+def test_evaluate_counts_refusals_of_digits_and_of_none_rows(
+    tmp_path, fake_classifier, not_a_digit_classifier
+):
+    folder = write_folder(tmp_path / "set", ["one.png,7", "two.png,1", "three.png,none", "one.png,NONE"])
+    accepting = run(["evaluate", str(folder)], fake_classifier).output
+    assert "2 digit images, accuracy 50.00% (fake-v1)" in accepting
+    assert "refused as not a digit: 0 of 2 digits (0.00%)" in accepting
+    assert "not-a-digit rows: 0 of 2 refused (0.0%)" in accepting
+    refusing = run(["evaluate", str(folder)], not_a_digit_classifier).output
+    assert "2 digit images, accuracy 0.00% (fake-v1)" in refusing  # the best guess, 4, is never right here
+    assert "refused as not a digit: 2 of 2 digits (100.00%)" in refusing
+    assert "not-a-digit rows: 2 of 2 refused (100.0%)" in refusing
+    report = json.loads(run(["evaluate", str(folder), "--json"], not_a_digit_classifier).stdout)
+    assert report["n"] == 2 and report["refused"] == 2
+    assert report["non_digits"] == 2 and report["non_digits_refused"] == 2
+    assert sum(map(sum, report["confusion"])) == 2
+
+
+def test_a_folder_of_only_none_rows_has_no_accuracy(tmp_path, not_a_digit_classifier):
+    folder = write_folder(tmp_path / "set", ["one.png,none", "two.png,none"])
+    result = run(["evaluate", str(folder), "--plot", str(tmp_path / "cm.png")], not_a_digit_classifier)
+    assert result.exit_code == 0, result.output
+    assert "no digit images: accuracy not applicable (fake-v1)" in result.output
+    assert "not-a-digit rows: 2 of 2 refused (100.0%)" in result.output
+    assert "refused as not a digit" not in result.output and "per digit" not in result.output
+    report = json.loads(run(["evaluate", str(folder), "--json"], not_a_digit_classifier).stdout)
+    assert report["n"] == 0 and report["accuracy"] is None and report["non_digits_refused"] == 2
+
+
+def test_refusals_are_counted_with_thousands_separators(capsys):
+    echo_refusals(replace(score([], []), n=2000, refused=3, non_digits=600, non_digits_refused=590))
+    assert capsys.readouterr().out.splitlines() == [
+        "refused as not a digit: 3 of 2,000 digits (0.15%)",
+        "not-a-digit rows: 590 of 600 refused (98.3%)",
+    ]
+
+
+def test_help_texts_mention_the_not_a_digit_verdict():
+    predict_help = CliRunner().invoke(cli, ["predict", "--help"]).output
+    evaluate_help = CliRunner().invoke(cli, ["evaluate", "--help"]).output
+    assert "is_digit" in predict_help and "not a digit" in predict_help
+    assert "none" in evaluate_help and "non_digits_refused" in evaluate_help
 
 
 def test_evaluate_without_labels_csv_says_what_it_needs(tmp_path, fake_classifier):

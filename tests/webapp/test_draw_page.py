@@ -106,3 +106,25 @@ def test_a_drawing_too_faint_to_read_counts_as_empty(app, draw):
     at = draw(app(), strokes=[(slice(10, 11), slice(10, 11))])
     assert "Predicted digit" not in metrics(at)
     assert submit_button(at).disabled
+
+
+def test_a_drawing_that_is_not_a_digit_says_so_with_the_best_guess_and_can_still_be_submitted(
+    app, draw, container, repo, not_a_digit_classifier
+):
+    container.classifier.override(not_a_digit_classifier)
+    at = draw(app())
+    assert "This doesn't look like a digit" in [s.value for s in at.subheader]
+    assert "best guess 4, 38%" in [c.value for c in at.caption]
+    assert "Predicted digit" not in metrics(at) and "Confidence" not in metrics(at)
+    (chart,) = at.get("vega_lite_chart")  # the ten probabilities are still shown
+    bars = convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data)
+    assert bars["probability"].tolist() == pytest.approx([0.38 if d == 4 else 0.62 / 9 for d in range(10)])
+    assert len(at.image) == 1  # and the 28x28 input the model saw
+    assert at.segmented_control[0].value == 4  # the true label defaults to the best guess
+
+    at.segmented_control[0].set_value(8).run()
+    submit_button(at).click().run()
+    assert not at.exception
+    stored = repo.get(1)
+    assert stored is not None and stored.label == 8 and stored.prediction.digit == 4
+    assert "#1" in at.success[0].value and at.session_state["canvas_round"] == 1

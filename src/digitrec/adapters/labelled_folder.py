@@ -1,5 +1,6 @@
 """A folder of labelled drawings: `DIR/labels.csv` (header with at least `file` and `label`) and the images
-it lists, relative to DIR. The format `digitrec evaluate` reads and `submissions export` writes."""
+it lists, relative to DIR. The format `digitrec evaluate` reads and `submissions export` writes. A label is a
+digit 0-9, or `none` (any case) for an image that is not a digit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from digitrec.domain.model import DatasetNotFound, DigitrecError, validate_label
 from digitrec.domain.recognition import LabelledImage, Problem
 
 LABELS_FILE = "labels.csv"
+NOT_A_DIGIT = "none"  # the label of an image that is not a digit
 
 
 def read_labelled_folder(folder: Path) -> tuple[list[LabelledImage], list[Problem]]:
@@ -36,7 +38,7 @@ def read_labelled_folder(folder: Path) -> tuple[list[LabelledImage], list[Proble
             for row in reader:
                 line, name = reader.line_num, (row.get("file") or "").strip()
                 try:
-                    label = validate_label(int((row.get("label") or "").strip()))
+                    label = parse_label(row.get("label") or "")
                 except (ValueError, DigitrecError):
                     problems.append(Problem(line, name, f"label {row.get('label')!r} is not a digit 0-9"))
                     continue
@@ -49,6 +51,12 @@ def read_labelled_folder(folder: Path) -> tuple[list[LabelledImage], list[Proble
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DatasetNotFound(f"cannot read {labels_csv}: {exc}") from exc
     return items, problems
+
+
+def parse_label(text: str) -> int | None:
+    """A digit 0-9, or None for `none`; raises ValueError or InvalidLabel for anything else."""
+    text = text.strip()
+    return None if text.lower() == NOT_A_DIGIT else validate_label(int(text))
 
 
 def listed_file(folder: Path, name: str) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -35,14 +36,18 @@ def conv_bn_relu(c_in: int, c_out: int) -> nn.Sequential:
     )
 
 
+NOT_A_DIGIT = 10  # the index of the eleventh output: "this drawing is not a digit"
+
+
 class DigitNet(nn.Module):
     """Three conv-BN-ReLU stages, each halving the resolution (28 -> 14 -> 7 -> 3), then a linear layer.
 
-    Takes (N, 1, 28, 28) images in [0, 1], light ink on dark, and returns logits; it normalises its input
-    itself, so callers never need to know MNIST's mean and standard deviation.
+    Takes (N, 1, 28, 28) images in [0, 1], light ink on dark, and returns logits: one per digit, and with
+    `classes=11` an eleventh for "not a digit". It normalises its input itself, so callers never need to
+    know MNIST's mean and standard deviation.
     """
 
-    def __init__(self, widths: Sequence[int] = (16, 32, 64), dropout: float = 0.1):
+    def __init__(self, widths: Sequence[int] = (16, 32, 64), dropout: float = 0.1, classes: int = 10):
         super().__init__()
         c1, c2, c3 = widths
         self.register_buffer("mean", torch.tensor(MNIST_MEAN), persistent=False)
@@ -52,7 +57,7 @@ class DigitNet(nn.Module):
         self.stage3 = nn.Sequential(conv_bn_relu(c2, c3), conv_bn_relu(c3, c3))
         self.pool = nn.MaxPool2d(2)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(c3 * 3 * 3, 10)
+        self.head = nn.Linear(c3 * 3 * 3, classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = (x - self.mean) / self.std
@@ -129,6 +134,32 @@ def threads_for(batch_size: int) -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """How a checkpoint turns logits into what a user sees: calibrated digit probabilities and, for a model
+    with the eleventh output, whether the drawing is a digit at all."""
+
+    temperature: float = 1.0
+    reject_threshold: float | None = None  # None: the model has no not-a-digit output
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Verdict:
+        calibration = payload.get("calibration") or {}
+        return cls(float(calibration.get("temperature", 1.0)), calibration.get("reject_threshold"))
+
+    def predictions(self, logits: torch.Tensor) -> list[Prediction]:
+        logits = logits.double()
+        digits = torch.softmax(logits[:, :NOT_A_DIGIT] / self.temperature, dim=1).numpy()
+        if self.reject_threshold is None or logits.shape[1] <= NOT_A_DIGIT:
+            refused = np.zeros(len(digits), dtype=bool)
+        else:
+            refused = torch.softmax(logits, dim=1)[:, NOT_A_DIGIT].numpy() > self.reject_threshold
+        return [
+            Prediction.from_probabilities(p / p.sum(), is_digit=not bool(r))
+            for p, r in zip(digits, refused, strict=True)
+        ]
+
+
 class TorchClassifier:
     """The `Classifier` port over a DigitNet checkpoint, on the CPU."""
 
@@ -140,6 +171,7 @@ class TorchClassifier:
         except (RuntimeError, KeyError) as exc:
             raise ModelNotFound(f"{checkpoint_path}: weights do not fit the architecture ({exc})") from exc
         self.model.eval()
+        self.verdict = Verdict.of(payload)
         metrics = payload.get("metrics", {})
         self._info = ModelInfo(
             version=str(payload.get("version", Path(checkpoint_path).stem)),
@@ -163,5 +195,4 @@ class TorchClassifier:
             return []
         with threads_for(len(batch)):
             logits = self.model(torch.from_numpy(batch)[:, None])
-        probabilities = torch.softmax(logits.float(), dim=1).double().numpy()
-        return [Prediction.from_probabilities(p / p.sum()) for p in probabilities]
+        return self.verdict.predictions(logits)

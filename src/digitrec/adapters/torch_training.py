@@ -1,7 +1,8 @@
 """Training, in the spirit of pytorch/examples `mnist/main.py` and airbench: one file, plain functions.
 
 Speed comes from keeping the whole data set as one tensor on the device, slicing batches out of it with a
-seeded permutation, and augmenting whole batches at once (no per-item Python, no DataLoader).
+seeded permutation, augmenting whole batches at once (no per-item Python, no DataLoader), and bf16
+autocast where the hardware runs it natively (CUDA, and CPUs with AVX-512 BF16 or AMX).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from tqdm import tqdm
 
 import digitrec
 from digitrec.adapters.mnist import load_mnist
+from digitrec.adapters.torch_augment import augment_batch
 from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig
 
 log = logging.getLogger(__name__)
 
 SPLIT_SEED = 20240101  # the validation split is the same for every training seed
+DIGITS = 10  # outputs beyond the first ten (not a digit) are not part of accuracy or loss on digits
 
 
 def pick_device(name: str) -> torch.device:
@@ -39,78 +42,108 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def use_bf16(device: torch.device) -> bool:
+    """bf16 autocast where the hardware has it: CUDA GPUs, and CPUs with AVX-512 BF16 or AMX (oneDNN then
+    runs the convolutions about twice as fast as in float32)."""
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def to_images(data: torch.Tensor, device: torch.device) -> torch.Tensor:
     """uint8 (N, 28, 28) -> float (N, 1, 28, 28) in [0, 1] on `device`."""
     return data.to(device)[:, None].float().div_(255.0)
 
 
 @dataclass(frozen=True)
-class Augmentation:
-    """Ranges of the random changes that make MNIST look more like digits drawn on a canvas."""
+class MnistSplits:
+    """MNIST on the device: training images, a fixed validation split of them, and the official test set."""
 
-    rotation: float = math.radians(15)
-    scale: tuple[float, float] = (0.85, 1.15)
-    aspect: tuple[float, float] = (0.85, 1.15)
-    shear: float = 0.25
-    translate: float = 0.12  # in units of half the image side: 0.12 ~ 1.7 px
-    thickness: tuple[float, float] = (-0.6, 1.0)  # < 0 erodes, > 0 dilates, as a blend with a 3x3 min/max
-
-
-def uniform(n: int, low: float, high: float, g: torch.Generator, device: torch.device) -> torch.Tensor:
-    return torch.rand(n, generator=g, device=device) * (high - low) + low
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    sha256: dict[str, str]
 
 
-def augment_batch(x: torch.Tensor, g: torch.Generator, aug: Augmentation = Augmentation()) -> torch.Tensor:
-    """Random affine transform and stroke-thickness change, a different one for every image in the batch."""
-    n, dev = x.shape[0], x.device
-    angle = uniform(n, -aug.rotation, aug.rotation, g, dev)
-    scale = uniform(n, *aug.scale, g, dev)
-    aspect = uniform(n, *aug.aspect, g, dev)
-    shear = uniform(n, -aug.shear, aug.shear, g, dev)
-    cos, sin = torch.cos(angle), torch.sin(angle)
-    sx, sy = 1.0 / (scale * aspect.sqrt()), aspect.sqrt() / scale  # affine_grid maps output -> input
-    theta = torch.stack(
-        [
-            torch.stack(
-                [cos * sx, (shear * cos - sin) * sx, uniform(n, -aug.translate, aug.translate, g, dev)], 1
-            ),
-            torch.stack(
-                [sin * sy, (shear * sin + cos) * sy, uniform(n, -aug.translate, aug.translate, g, dev)], 1
-            ),
-        ],
-        1,
+def load_splits(
+    data_dir: Path, download: bool, val_size: int, device: torch.device, limit: int | None = None
+) -> MnistSplits:
+    mnist = load_mnist(data_dir, download=download)
+    split = torch.randperm(len(mnist.train_images), generator=torch.Generator().manual_seed(SPLIT_SEED))
+    val_idx, train_idx = split[:val_size], split[val_size:][:limit]
+    return MnistSplits(
+        to_images(mnist.train_images[train_idx], device),
+        mnist.train_labels[train_idx].to(device),
+        to_images(mnist.train_images[val_idx], device),
+        mnist.train_labels[val_idx].to(device),
+        to_images(mnist.test_images, device),
+        mnist.test_labels.to(device),
+        mnist.sha256,
     )
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    amount = uniform(n, *aug.thickness, g, dev).view(n, 1, 1, 1)
-    dilated = F.max_pool2d(x, 3, stride=1, padding=1)
-    eroded = -F.max_pool2d(-x, 3, stride=1, padding=1)
-    x = torch.where(amount > 0, x + amount * (dilated - x), x + amount * (x - eroded))
-    return x.clamp_(0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """What the epochs are drawn from: every MNIST training image once per epoch, plus a fixed number of
+    images drawn with repeats from each extra source (synthetic digits, non-digits, submissions)."""
+
+    images: torch.Tensor  # MNIST's first, then each source's
+    labels: torch.Tensor
+    mnist: int
+    sources: tuple[tuple[int, int, int], ...]  # (start, stop, per epoch) of each extra source
+
+    @classmethod
+    def of(cls, data: MnistSplits, extras: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Mixture:
+        extras = [(x, y, n) for x, y, n in extras if len(y) and n > 0]
+        images = torch.cat([data.train_x] + [x for x, _, _ in extras])
+        labels = torch.cat([data.train_y] + [y for _, y, _ in extras])
+        sources, start = [], len(data.train_x)
+        for x, _, per_epoch in extras:
+            sources.append((start, start + len(x), per_epoch))
+            start += len(x)
+        return cls(images, labels, len(data.train_x), tuple(sources))
+
+    @property
+    def per_epoch(self) -> int:
+        return self.mnist + sum(n for _, _, n in self.sources)
+
+    def epoch_order(self, g: torch.Generator) -> torch.Tensor:
+        device = self.images.device
+        parts = [torch.arange(self.mnist, device=device)]
+        parts += [torch.randint(a, b, (n,), generator=g, device=device) for a, b, n in self.sources]
+        order = torch.cat(parts)
+        return order[torch.randperm(len(order), generator=g, device=device)]
+
+
+def per_epoch(mnist: int, share: float) -> int:
+    """How many extra images make `share` of an epoch that holds `mnist` MNIST images besides."""
+    return round(mnist * share / (1 - share)) if share > 0 else 0
 
 
 def train_epoch(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
-    images: torch.Tensor,
-    labels: torch.Tensor,
+    mixture: Mixture,
     order: torch.Tensor,
     batch_size: int,
     augment: bool,
     g: torch.Generator,
     progress: tqdm | None = None,
 ) -> float:
-    """One pass over `images[order]` in batches; returns the mean training loss."""
+    """One pass over `mixture.images[order]` in batches; returns the mean training loss."""
     model.train()
-    total, autocast = torch.zeros((), device=images.device), images.device.type == "cuda"
+    total, bf16 = torch.zeros((), device=order.device), use_bf16(order.device)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        x, y = images[idx], labels[idx]
+        x, y = mixture.images[idx], mixture.labels[idx]
         if augment:
             x = augment_batch(x, g)
         x = x.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=autocast):
+        with torch.autocast(order.device.type, dtype=torch.bfloat16, enabled=bf16):
             loss = F.cross_entropy(model(x), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -123,18 +156,25 @@ def train_epoch(
 
 
 @torch.inference_mode()
-def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000):
-    """Mean loss, accuracy and the predicted digit of every image."""
+def logits_of(model: nn.Module, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
+    """All the model's outputs for `images`, in float32, batch by batch."""
     model.eval()
-    loss, preds = torch.zeros((), device=images.device), []
+    chunks = []
     for start in range(0, len(images), batch_size):
         x = images[start : start + batch_size].contiguous(memory_format=torch.channels_last)
-        with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=images.device.type == "cuda"):
-            logits = model(x).float()
-        loss += F.cross_entropy(logits, labels[start : start + batch_size], reduction="sum")
-        preds.append(logits.argmax(1))
-    predicted = torch.cat(preds)
-    return loss.item() / len(images), (predicted == labels).float().mean().item(), predicted
+        with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=use_bf16(images.device)):
+            chunks.append(model(x).float())
+    return torch.cat(chunks) if chunks else torch.zeros(0, DIGITS, device=images.device)
+
+
+def evaluate(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor
+) -> tuple[float, float, torch.Tensor]:
+    """Mean loss, accuracy and the predicted digit of every image, over the ten digit outputs."""
+    logits = logits_of(model, images)[:, :DIGITS]
+    predicted = logits.argmax(1)
+    loss = F.cross_entropy(logits, labels).item()
+    return loss, (predicted == labels).float().mean().item(), predicted
 
 
 def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor) -> tuple[tuple[int, ...], ...]:
@@ -157,113 +197,110 @@ def code_version() -> str:
     return f"{digitrec.__version__}+g{sha}" if sha else digitrec.__version__
 
 
-@dataclass(frozen=True)
-class MnistSplits:
-    """MNIST on the device: training images, a fixed validation split of them, and the official test set."""
+@dataclass
+class BestEpoch:
+    """The epoch with the best validation accuracy (ties: lower validation loss), and its weights."""
 
-    train_x: torch.Tensor
-    train_y: torch.Tensor
-    val_x: torch.Tensor
-    val_y: torch.Tensor
-    test_x: torch.Tensor
-    test_y: torch.Tensor
-    sha256: dict[str, str]
+    epoch: int
+    val_accuracy: float
+    val_loss: float
+    state: dict
+    test_predicted: torch.Tensor
 
-
-def load_splits(
-    data_dir: Path, download: bool, val_size: int, device: torch.device, limit: int | None = None
-):
-    mnist = load_mnist(data_dir, download=download)
-    split = torch.randperm(len(mnist.train_images), generator=torch.Generator().manual_seed(SPLIT_SEED))
-    val_idx, train_idx = split[:val_size], split[val_size:][:limit]
-    return MnistSplits(
-        to_images(mnist.train_images[train_idx], device),
-        mnist.train_labels[train_idx].to(device),
-        to_images(mnist.train_images[val_idx], device),
-        mnist.train_labels[val_idx].to(device),
-        to_images(mnist.test_images, device),
-        mnist.test_labels.to(device),
-        mnist.sha256,
-    )
+    def beaten_by(self, metrics: EpochMetrics) -> bool:
+        return (metrics.val_accuracy, -metrics.val_loss) > (self.val_accuracy, -self.val_loss)
 
 
 @dataclass
 class Fitted:
     history: list[EpochMetrics]
-    epoch: int  # whose weights the model holds now
-    test_predicted: torch.Tensor  # that epoch's predictions on the test set
+    best: BestEpoch  # whose weights the model holds now
+
+
+def one_cycle(
+    model: nn.Module, config: TrainConfig | FineTuneConfig, steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+    """SGD with Nesterov momentum under a one-cycle learning-rate schedule of `steps` steps."""
+    optimizer = torch.optim.SGD(
+        model.parameters(),
+        lr=config.lr,
+        momentum=config.momentum,
+        nesterov=True,
+        weight_decay=config.weight_decay,
+    )
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=steps, pct_start=config.warmup
+    )
+    return optimizer, scheduler
+
+
+def measure(model: nn.Module, data: MnistSplits, epoch: int, seconds: float, train_loss: float):
+    """The epoch's metrics, and its predictions on the test set (for the confusion matrix)."""
+    val_loss, val_accuracy, _ = evaluate(model, data.val_x, data.val_y)
+    _, test_accuracy, test_predicted = evaluate(model, data.test_x, data.test_y)
+    return EpochMetrics(epoch, seconds, train_loss, val_loss, val_accuracy, test_accuracy), test_predicted
+
+
+def log_epoch(metrics: EpochMetrics, epochs: int) -> None:
+    log.info(
+        "epoch %d/%d %6.1fs  train_loss %.4f  val_loss %.4f  val_acc %.2f%%  test_acc %.2f%%",
+        metrics.epoch,
+        epochs,
+        metrics.seconds,
+        metrics.train_loss,
+        metrics.val_loss,
+        100 * metrics.val_accuracy,
+        100 * metrics.test_accuracy,
+    )
 
 
 def fit(
     model: nn.Module,
     data: MnistSplits,
+    mixture: Mixture,
     config: TrainConfig | FineTuneConfig,
     g: torch.Generator,
     *,
-    extra: tuple[torch.Tensor, torch.Tensor] | None = None,
-    extra_per_epoch: int = 0,
-    augment: bool = True,
+    augment: bool,
     target_accuracy: float | None = None,
-    select_on_validation: bool = True,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
     progress: bool = True,
 ) -> Fitted:
-    """Train with SGD (Nesterov) and a one-cycle schedule, evaluating after each epoch. Each epoch sees every
-    MNIST training image once plus `extra_per_epoch` images drawn with repeats from `extra`. The model ends
-    with the weights of the best epoch by validation accuracy (or of the last, without selection)."""
-    images, labels = data.train_x, data.train_y
-    if extra is not None and extra_per_epoch:
-        images, labels = torch.cat([images, extra[0]]), torch.cat([labels, extra[1]])
-    per_epoch = len(data.train_x) + (extra_per_epoch if extra is not None else 0)
-    optimizer = torch.optim.SGD(
-        model.parameters(), lr=config.lr, momentum=0.9, nesterov=True, weight_decay=config.weight_decay
-    )
-    steps = config.epochs * math.ceil(per_epoch / config.batch_size)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=steps, pct_start=0.2
-    )
+    """Train for `config.epochs` epochs drawn from `mixture`, measuring after each; the model ends with the
+    weights of the best epoch by validation accuracy. Stops early once test accuracy reaches
+    `target_accuracy` (a benchmarking aid: the test set never selects the weights)."""
+    steps = config.epochs * math.ceil(mixture.per_epoch / config.batch_size)
+    optimizer, scheduler = one_cycle(model, config, steps)
     history: list[EpochMetrics] = []
-    best: tuple[tuple[float, float], int, dict, torch.Tensor] | None = None
+    best: BestEpoch | None = None
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        order = torch.arange(len(data.train_x), device=images.device)
-        if per_epoch > len(order):
-            drawn = torch.randint(
-                len(data.train_x), len(images), (per_epoch - len(order),), generator=g, device=images.device
-            )
-            order = torch.cat([order, drawn])
-        order = order[torch.randperm(len(order), generator=g, device=images.device)]
+        label = f"epoch {epoch}/{config.epochs}"
         with tqdm(
-            total=per_epoch,
-            desc=f"epoch {epoch}/{config.epochs}",
-            unit="img",
-            leave=False,
-            disable=None if progress else True,
+            total=mixture.per_epoch, desc=label, unit="img", leave=False, disable=None if progress else True
         ) as bar:
             loss = train_epoch(
-                model, optimizer, scheduler, images, labels, order, config.batch_size, augment, g, bar
+                model,
+                optimizer,
+                scheduler,
+                mixture,
+                mixture.epoch_order(g),
+                config.batch_size,
+                augment,
+                g,
+                bar,
             )
-        val_loss, val_acc, _ = evaluate(model, data.val_x, data.val_y)
-        _, test_acc, test_pred = evaluate(model, data.test_x, data.test_y)
-        metrics = EpochMetrics(epoch, time.perf_counter() - start, loss, val_loss, val_acc, test_acc)
+        metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)
         history.append(metrics)
-        log.info(
-            "epoch %d/%d %6.1fs  train_loss %.4f  val_loss %.4f  val_acc %.2f%%  test_acc %.2f%%",
-            epoch,
-            config.epochs,
-            metrics.seconds,
-            loss,
-            val_loss,
-            100 * val_acc,
-            100 * test_acc,
-        )
+        log_epoch(metrics, config.epochs)
         if on_epoch is not None:
             on_epoch(metrics)
-        if best is None or not select_on_validation or (val_acc, -val_loss) > best[0]:
-            best = ((val_acc, -val_loss), epoch, copy.deepcopy(model.state_dict()), test_pred)
-        if target_accuracy is not None and test_acc >= target_accuracy:
-            log.info("test accuracy %.2f%% reached the target; stopping", 100 * test_acc)
+        if best is None or best.beaten_by(metrics):
+            state = copy.deepcopy(model.state_dict())
+            best = BestEpoch(epoch, metrics.val_accuracy, metrics.val_loss, state, test_predicted)
+        if target_accuracy is not None and metrics.test_accuracy >= target_accuracy:
+            log.info("test accuracy %.2f%% reached the target; stopping", 100 * metrics.test_accuracy)
             break
     assert best is not None
-    model.load_state_dict(best[2])
-    return Fitted(history, best[1], best[3])
+    model.load_state_dict(best.state)
+    return Fitted(history, best)

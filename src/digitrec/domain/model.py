@@ -83,21 +83,31 @@ def validate_png(data: bytes) -> bytes:
     return data
 
 
+def validate_is_digit(is_digit: object) -> bool:
+    """Return `is_digit` as a bool (numpy's bool too), or raise ValueError: 0, 1 or "yes" are not verdicts."""
+    if not isinstance(is_digit, bool | np.bool_):
+        raise ValueError(f"is_digit must be True or False, got {is_digit!r}")
+    return bool(is_digit)
+
+
 @dataclass(frozen=True)
 class Prediction:
-    """What a classifier thinks of one image: the digit and all ten probabilities."""
+    """What a classifier thinks of one image: the digit, all ten probabilities, and whether the image looks
+    like a digit at all. When `is_digit` is False, `digit` and `probabilities` are only the best guess."""
 
     digit: int
     probabilities: tuple[float, ...]
+    is_digit: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "probabilities", validate_probabilities(self.probabilities))
+        object.__setattr__(self, "is_digit", validate_is_digit(self.is_digit))
         validate_label(self.digit)
 
     @classmethod
-    def from_probabilities(cls, probabilities: np.ndarray | list[float]) -> Prediction:
+    def from_probabilities(cls, probabilities: np.ndarray | list[float], is_digit: bool = True) -> Prediction:
         values = [float(p) for p in probabilities]
-        return cls(digit=int(np.argmax(values)), probabilities=tuple(values))
+        return cls(digit=int(np.argmax(values)), probabilities=tuple(values), is_digit=is_digit)
 
     @property
     def confidence(self) -> float:

@@ -55,8 +55,13 @@ def resampling_weights(n_in: int, n_out: int, scale: float, offset: float) -> np
     them by `offset` output pixels. Downscaling widens the filter, so every input pixel counts."""
     support = max(1.0, 1.0 / scale)  # in input pixels
     sources = (np.arange(n_out, dtype=np.float64) + 0.5 - offset) / scale  # output centres, input coordinates
-    distance = np.abs((np.arange(n_in) + 0.5)[None, :] - sources[:, None]) / support
-    return np.clip(1.0 - distance, 0.0, None) / support
+    pad = int(np.ceil(support))
+    taps = np.arange(-pad, n_in + pad) + 0.5  # the input grid, extended beyond the image on both sides
+    weights = np.clip(1.0 - np.abs(taps[None, :] - sources[:, None]) / support, 0.0, None)
+    # Each output pixel's weights sum to 1 over the extended grid, so a uniform area stays uniform whatever
+    # the scale (sampled at unit steps, a triangle's weights alone sum to between ~0.9 and ~1.1 of that).
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+    return weights[:, pad : pad + n_in]
 
 
 def preprocess_canvas(image: np.ndarray) -> np.ndarray:

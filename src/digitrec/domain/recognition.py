@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 import numpy as np
@@ -30,7 +30,7 @@ def recognise(classifier: Classifier, image: np.ndarray) -> Recognition:
 class LabelledImage:
     line: int  # where it is listed (e.g. the line of labels.csv), for error messages
     name: str
-    label: int
+    label: int | None  # None: the image is not a digit (the classifier should say so)
     load: Callable[[], np.ndarray]  # reads the image when needed; raises DigitrecError if it can't
 
 
@@ -46,17 +46,27 @@ class Problem:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """How a classifier did. `n`, `accuracy`, `per_class` and `confusion` are about the images of digits and
+    the classifier's best guess for each, whether or not it refused them as not digits (so they compare with
+    releases that could not refuse); `accuracy` is 0.0 when there are none (`as_dict` gives None then)."""
+
     n: int
     accuracy: float
     per_class: dict[int, float | None]  # None for a digit with no examples
     confusion: tuple[tuple[int, ...], ...]  # rows: true digit, columns: predicted digit
+    refused: int = 0  # images of digits the classifier said are not digits
+    non_digits: int = 0  # images labelled as not digits
+    non_digits_refused: int = 0  # of them, how many the classifier said are not digits
 
     def as_dict(self) -> dict:
         return {
             "n": self.n,
-            "accuracy": self.accuracy,
+            "accuracy": self.accuracy if self.n else None,
             "per_class": {str(d): acc for d, acc in self.per_class.items()},
             "confusion": [list(row) for row in self.confusion],
+            "refused": self.refused,
+            "non_digits": self.non_digits,
+            "non_digits_refused": self.non_digits_refused,
         }
 
 
@@ -88,16 +98,43 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+@dataclass
+class Tally:
+    """What `evaluate` counts as predictions come in: digit rows for the confusion matrix, and refusals."""
+
+    labels: list[int] = field(default_factory=list)
+    predicted: list[int] = field(default_factory=list)
+    refused: int = 0
+    non_digits: int = 0
+    non_digits_refused: int = 0
+
+    def add(self, label: int | None, prediction: Prediction) -> None:
+        if label is None:
+            self.non_digits += 1
+            self.non_digits_refused += not prediction.is_digit
+        else:
+            self.labels.append(label)
+            self.predicted.append(prediction.digit)
+            self.refused += not prediction.is_digit
+
+    def evaluation(self) -> Evaluation:
+        return replace(
+            score(self.labels, self.predicted),
+            refused=self.refused,
+            non_digits=self.non_digits,
+            non_digits_refused=self.non_digits_refused,
+        )
+
+
 def evaluate(
     classifier: Classifier,
     items: Iterable[LabelledImage],
     batch_size: int = 256,
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[Evaluation, list[Problem]]:
-    """Recognise every labelled image in batches. An image that can't be read or holds no drawing becomes
-    a Problem with its line number; it does not stop the run."""
-    labels: list[int] = []
-    predicted: list[int] = []
+    """Recognise every labelled image in batches, images labelled None (not digits) too. An image that can't
+    be read or holds no drawing becomes a Problem with its line number; it does not stop the run."""
+    tally = Tally()
     problems: list[Problem] = []
     for batch in batched(items, batch_size):
         inputs, kept = [], []
@@ -108,9 +145,8 @@ def evaluate(
             except DigitrecError as exc:
                 problems.append(Problem(item.line, item.name, str(exc)))
         if inputs:
-            predictions = classifier.predict_batch(np.stack(inputs))
-            labels.extend(item.label for item in kept)
-            predicted.extend(p.digit for p in predictions)
+            for item, prediction in zip(kept, classifier.predict_batch(np.stack(inputs)), strict=True):
+                tally.add(item.label, prediction)
         if on_progress is not None:
             on_progress(len(batch))
-    return score(labels, predicted), problems
+    return tally.evaluation(), problems

@@ -18,13 +18,19 @@ class TrainConfig:
 
     epochs: int = 16
     batch_size: int = 128
-    lr: float = 0.05
+    lr: float = 0.05  # peak of the one-cycle schedule
+    momentum: float = 0.9  # SGD, Nesterov
+    warmup: float = 0.2  # share of the steps the one-cycle schedule spends rising to `lr`
     weight_decay: float = 5e-4
+    dropout: float = 0.1
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
     target_accuracy: float | None = None  # stop once test accuracy reaches it
     val_size: int = 5000
-    augment: bool = True
+    augment: bool = True  # drawing-like augmentation, synthetic digits and non-digits; False: MNIST as it is
+    synthetic_digits: float = 0.1  # share of each epoch: digits drawn from stroke templates and fonts
+    non_digits: float = 0.1  # share of each epoch: drawings that are not digits (for the verdict)
+    digit_refusal: float = 0.005  # share of validation digits the not-a-digit threshold may refuse
     threads: int | None = None  # None: all cores
     widths: tuple[int, int, int] = (16, 32, 64)  # channels of the CNN's three stages
 
@@ -50,6 +56,39 @@ class EpochMetrics:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """What is fitted on the validation split after training, and how well it does there.
+
+    `temperature` divides the digit logits so that confidence means what it says; a drawing is not a digit
+    when the not-a-digit probability exceeds `reject_threshold`, chosen to refuse `digit_refusal` of the
+    validation digits. The rest are measurements on validation data, for the plots and the checkpoint.
+    A model trained without non-digits (`augment=False`) has only the temperature."""
+
+    temperature: float
+    reject_threshold: float | None  # None: a model trained without non-digits has no verdict
+    ece_before: float  # expected calibration error of the validation digits at temperature 1
+    ece_after: float
+    digits_refused: float  # share of validation digits refused
+    non_digits_refused: float | None  # share of validation non-digits refused
+    auroc: float | None  # validation digits against validation non-digits
+    roc: tuple[tuple[float, float], ...]  # (false positive rate, true positive rate), digits as positives
+    reliability: tuple[tuple[float, float, int], ...]  # per confidence bin: (confidence, accuracy, count)
+
+    def as_dict(self) -> dict:
+        return {
+            "temperature": self.temperature,
+            "reject_threshold": self.reject_threshold,
+            "ece_before": self.ece_before,
+            "ece_after": self.ece_after,
+            "digits_refused": self.digits_refused,
+            "non_digits_refused": self.non_digits_refused,
+            "auroc": self.auroc,
+            "roc": [list(p) for p in self.roc],
+            "reliability": [list(b) for b in self.reliability],
+        }
+
+
+@dataclass(frozen=True)
 class TrainingRun:
     """The outcome of training: where the model went and how it did."""
 
@@ -59,6 +98,7 @@ class TrainingRun:
     best_epoch: int  # selected on validation accuracy, never on test
     test_accuracy: float  # of the selected epoch's weights
     confusion: tuple[tuple[int, ...], ...]  # test set, rows true digit, columns predicted
+    calibration: Calibration | None = None  # None: a model without the not-a-digit verdict
 
     @property
     def seconds(self) -> float:
@@ -101,7 +141,10 @@ class FineTuneConfig:
     epochs: int = 5
     batch_size: int = 128
     lr: float = 0.01
+    momentum: float = 0.9
+    warmup: float = 0.2
     weight_decay: float = 5e-4
+    non_digits: float = 0.05  # share of each epoch: drawings that are not digits, so the verdict holds
     seed: int = 0
     device: str = "auto"
     threads: int | None = None

@@ -7,7 +7,6 @@ Heavy imports (torch, the container) happen inside commands so that `digitrec --
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -19,6 +18,7 @@ from digitrec.domain.model import DigitrecError
 from digitrec.domain.training import TrainConfig
 from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
+    MODEL_OPTION,
     MODELS_DIR_OPTION,
     container_from,
     database_options,
@@ -127,115 +127,6 @@ def train(
         click.echo(f"plot: {path}")
 
 
-MODEL_OPTION = click.option(
-    "--model",
-    "model_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DIGITREC_MODEL",
-    help="Checkpoint to use (default: the live model, see `digitrec models list`).",
-)
-
-
-def classifier_from(ctx: click.Context, model_path: Path | None, models_dir: Path):
-    try:
-        config = {"model_path": str(model_path) if model_path else None, "models_dir": str(models_dir)}
-        return container_from(ctx, **config).classifier()
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@cli.command()
-@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-@MODEL_OPTION
-@MODELS_DIR_OPTION
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print a JSON list of {file, digit, confidence, probabilities}."
-)
-@click.pass_context
-def predict(
-    ctx: click.Context, images: tuple[Path, ...], model_path: Path | None, models_dir: Path, as_json: bool
-) -> None:
-    """Recognise the digit drawn in each IMAGE (PNG, JPEG, ...; any size, either polarity)."""
-    from digitrec.adapters.image_codec import read_image
-    from digitrec.domain.recognition import recognise
-
-    classifier = classifier_from(ctx, model_path, models_dir)
-    results, failed = [], 0
-    for path in images:
-        try:
-            prediction = recognise(classifier, read_image(path)).prediction
-        except DigitrecError as exc:
-            click.echo(f"{path}: error: {exc}", err=True)
-            failed += 1
-            continue
-        results.append(
-            {
-                "file": str(path),
-                "digit": prediction.digit,
-                "confidence": prediction.confidence,
-                "probabilities": list(prediction.probabilities),
-            }
-        )
-        if not as_json:
-            click.echo(f"{path}: {prediction.digit} ({100 * prediction.confidence:.1f}%)")
-    if as_json:
-        click.echo(json.dumps(results, indent=2))
-    if failed:
-        ctx.exit(1)
-
-
-@cli.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@MODEL_OPTION
-@MODELS_DIR_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print {n, accuracy, per_class, confusion} as JSON.")
-@click.option(
-    "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write the confusion matrix as PNG."
-)
-@click.pass_context
-def evaluate(
-    ctx: click.Context,
-    folder: Path,
-    model_path: Path | None,
-    models_dir: Path,
-    as_json: bool,
-    plot: Path | None,
-) -> None:
-    """Score the model on FOLDER/labels.csv (columns file,label) and the images it lists."""
-    from tqdm import tqdm
-
-    from digitrec.adapters.labelled_folder import read_labelled_folder
-    from digitrec.domain.recognition import evaluate as evaluate_images
-
-    classifier = classifier_from(ctx, model_path, models_dir)
-    try:
-        items, problems = read_labelled_folder(folder)
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
-    with tqdm(total=len(items), unit="img", desc="evaluating", disable=None) as bar:
-        report, unreadable = evaluate_images(classifier, items, on_progress=bar.update)
-    for problem in sorted(problems + unreadable, key=lambda p: p.line):
-        click.echo(f"skipped {problem}", err=True)
-    if plot is not None:
-        from digitrec.adapters.matplotlib_plotter import save_confusion_plot
-
-        save_confusion_plot(report.confusion, f"{folder}: {100 * report.accuracy:.2f}% of {report.n}", plot)
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
-        return
-    click.echo(f"{report.n} images, accuracy {100 * report.accuracy:.2f}% ({classifier.info.version})")
-    click.echo(
-        "per digit: "
-        + "  ".join(
-            f"{d}: {'-' if acc is None else f'{100 * acc:.1f}%'}" for d, acc in report.per_class.items()
-        )
-    )
-    click.echo("confusion (rows: true digit, columns: predicted)")
-    click.echo("     " + "".join(f"{d:>6}" for d in range(10)))
-    for d, row in enumerate(report.confusion):
-        click.echo(f"{d:>5}" + "".join(f"{c:>6}" for c in row))
-
-
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
@@ -275,10 +166,13 @@ def serve(
     os.execvpe(command[0], command, env)
 
 
-# Command groups that live in their own modules (they import the helpers above).
+# Commands that live in their own modules (they share the helpers in cli_common).
 from digitrec.entrypoints.cli_models import finetune, models  # noqa: E402
+from digitrec.entrypoints.cli_recognition import evaluate, predict  # noqa: E402
 from digitrec.entrypoints.cli_submissions import db, submissions  # noqa: E402
 
+cli.add_command(predict)
+cli.add_command(evaluate)
 cli.add_command(finetune)
 cli.add_command(models)
 cli.add_command(submissions)

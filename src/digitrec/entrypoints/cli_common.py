@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from digitrec.domain.model import DigitrecError
 from digitrec.domain.training import EpochMetrics
 
 if TYPE_CHECKING:
@@ -65,6 +66,22 @@ MODELS_DIR_OPTION = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Where model versions are kept and which one is live (models/live.json).",
 )
+
+MODEL_OPTION = click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DIGITREC_MODEL",
+    help="Checkpoint to use (default: the live model, see `digitrec models list`).",
+)
+
+
+def classifier_from(ctx: click.Context, model_path: Path | None, models_dir: Path):
+    try:
+        config = {"model_path": str(model_path) if model_path else None, "models_dir": str(models_dir)}
+        return container_from(ctx, **config).classifier()
+    except DigitrecError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @contextmanager

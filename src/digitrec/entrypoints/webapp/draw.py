@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digitrec.adapters.image_codec import decode_image, encode_png
-from digitrec.domain.model import InvalidImage, ModelNotFound, StorageUnavailable
+from digitrec.domain.model import InvalidImage, ModelNotFound, Prediction, StorageUnavailable
 from digitrec.domain.preprocessing import EmptyDrawing
 from digitrec.domain.recognition import recognise
 from digitrec.domain.submitting import submit_drawing
@@ -21,6 +21,20 @@ PREVIEW_SCALE = 4  # the 28x28 model input, shown at 112x112 with square pixels
 def next_canvas() -> None:
     """A new canvas key: the component remounts empty."""
     st.session_state.canvas_round += 1
+
+
+def show_verdict(prediction: Prediction):
+    """The predicted digit and its confidence, or, when the model says the drawing doesn't look like a digit,
+    that in their place with the best guess small. Returns the column left for the preview."""
+    if prediction.is_digit:
+        digit_column, confidence_column, preview_column = st.columns(3)
+        digit_column.metric("Predicted digit", prediction.digit)
+        confidence_column.metric("Confidence", f"{100 * prediction.confidence:.1f}%")
+        return preview_column
+    verdict_column, preview_column = st.columns([2, 1])
+    verdict_column.subheader("This doesn't look like a digit")
+    verdict_column.caption(f"best guess {prediction.digit}, {100 * prediction.confidence:.0f}%")
+    return preview_column
 
 
 st.session_state.setdefault("canvas_round", 0)
@@ -70,9 +84,7 @@ with result_side:
     if recognition is not None:
         st.session_state.pop("saved_id", None)
         prediction = recognition.prediction
-        digit_column, confidence_column, preview_column = st.columns(3)
-        digit_column.metric("Predicted digit", prediction.digit)
-        confidence_column.metric("Confidence", f"{100 * prediction.confidence:.1f}%")
+        preview_column = show_verdict(prediction)
         preview = np.kron(recognition.model_input, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.float32))
         preview_column.image(preview, caption="what the model saw", width=preview.shape[1], clamp=True)
         st.bar_chart(

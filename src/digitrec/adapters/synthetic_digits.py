@@ -1,0 +1,138 @@
+"""Digits that MNIST has too few of, made for training: pen-stroke templates of the ways people write each
+digit (flagged 1s with a base, crossed 7s, open 4s, 9s with a hooked or curled tail, looped 2s...) and
+digits typed in the fonts that ship with matplotlib.
+
+Only training uses this module. The held-out sets in `benchmarks/` come from other generators (other
+templates, other fonts), so what the network learns here is checked on shapes it never saw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from digitrec.adapters.pen import Stroke, arc, draw_strokes, draw_text
+from digitrec.domain.preprocessing import EmptyDrawing, preprocess_canvas
+
+# Strokes in a unit box (x right, y down); several styles per digit.
+DIGIT_STYLES: dict[int, list[list[Stroke]]] = {
+    0: [
+        [arc(0.5, 0.5, 0.42, 0.5, -90, 272)],
+        [arc(0.5, 0.5, 0.45, 0.5, -110, 250)],
+        [arc(0.5, 0.5, 0.4, 0.5, -90, 272), [(0.78, 0.1), (0.22, 0.9)]],  # slashed
+        [arc(0.5, 0.5, 0.5, 0.5, -70, 300, 20)],  # round
+    ],
+    1: [
+        [[(0.5, 0.0), (0.5, 1.0)]],
+        [[(0.2, 0.3), (0.6, 0.0), (0.6, 1.0)]],  # flag
+        [[(0.2, 0.28), (0.55, 0.0), (0.55, 1.0)], [(0.2, 1.0), (0.9, 1.0)]],  # flag and base
+        [[(0.25, 0.35), (0.6, 0.0), (0.5, 1.0)]],  # long flag, slanted stem
+        [[(0.35, 0.15), (0.5, 0.0), (0.5, 1.0)], [(0.3, 1.0), (0.7, 1.0)]],  # short flag, short base
+    ],
+    2: [
+        [arc(0.5, 0.28, 0.38, 0.28, 190, 395) + [(0.08, 1.0), (0.95, 1.0)]],
+        [
+            arc(0.5, 0.3, 0.4, 0.3, 180, 380)
+            + [(0.25, 0.8)]
+            + arc(0.25, 0.88, 0.12, 0.12, -60, 250)
+            + [(0.95, 0.95)]
+        ],
+        [[(0.1, 0.05), (0.9, 0.05), (0.1, 1.0), (0.9, 1.0)]],  # Z-like
+        [arc(0.5, 0.3, 0.4, 0.3, 200, 370) + arc(0.9, 1.0, 0.8, 0.6, 270, 180, 8) + [(0.95, 1.0)]],
+    ],
+    3: [
+        [arc(0.5, 0.26, 0.36, 0.26, 200, 450) + arc(0.5, 0.74, 0.4, 0.26, -90, 160)],
+        [[(0.1, 0.0), (0.9, 0.0), (0.4, 0.42)] + arc(0.5, 0.7, 0.4, 0.3, -90, 160)],  # flat top
+        [arc(0.45, 0.26, 0.36, 0.26, 180, 430) + [(0.3, 0.5)] + arc(0.5, 0.74, 0.42, 0.26, -100, 170)],
+    ],
+    4: [
+        [[(0.68, 1.0), (0.68, 0.0), (0.05, 0.68), (0.95, 0.68)]],  # closed, one stroke
+        [[(0.2, 0.0), (0.12, 0.6), (0.9, 0.6)], [(0.7, 0.1), (0.7, 1.0)]],  # open
+        [[(0.55, 0.0), (0.08, 0.65), (0.95, 0.65)], [(0.72, 0.3), (0.72, 1.0)]],  # crossbar past the stem
+        [[(0.3, 0.0), (0.1, 0.55), (0.9, 0.55)], [(0.65, 0.0), (0.55, 1.0)]],  # open, slanted stem
+    ],
+    5: [
+        [[(0.85, 0.0), (0.28, 0.0), (0.22, 0.45)] + arc(0.5, 0.68, 0.38, 0.32, -125, 150)],
+        [[(0.28, 0.0), (0.22, 0.45)] + arc(0.5, 0.68, 0.38, 0.32, -125, 150), [(0.28, 0.02), (0.9, 0.0)]],
+        [[(0.8, 0.02), (0.2, 0.0), (0.15, 0.5), (0.6, 0.45), (0.85, 0.7), (0.6, 1.0), (0.1, 0.92)]],
+    ],
+    6: [
+        [[(0.75, 0.0)] + arc(0.48, 0.7, 0.34, 0.3, -150, 215)],
+        [[(0.7, 0.0), (0.22, 0.55)] + arc(0.5, 0.72, 0.32, 0.28, 200, 565)],
+        [arc(0.95, 0.6, 0.75, 0.6, 250, 180, 8) + arc(0.5, 0.72, 0.3, 0.28, 180, 540)],
+    ],
+    7: [
+        [[(0.05, 0.0), (0.95, 0.0), (0.35, 1.0)]],
+        [[(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)], [(0.3, 0.5), (0.8, 0.5)]],  # crossed
+        [[(0.05, 0.2), (0.05, 0.0), (0.95, 0.0), (0.45, 1.0)]],  # serif
+        [[(0.05, 0.05), (0.95, 0.0)] + arc(0.95, 1.0, 0.55, 1.0, 270, 190, 8)],  # curved stem
+    ],
+    8: [
+        [arc(0.5, 0.25, 0.3, 0.25, 90, 450) + arc(0.5, 0.73, 0.36, 0.27, -90, 270)],
+        [arc(0.5, 0.25, 0.32, 0.25, 0, 360), arc(0.5, 0.73, 0.38, 0.27, 0, 360)],
+        [
+            [(0.8, 0.1)]
+            + arc(0.5, 0.2, 0.3, 0.2, -20, 180)
+            + [(0.85, 0.8)]
+            + arc(0.5, 0.8, 0.35, 0.2, 0, 180)
+            + [(0.8, 0.1)]
+        ],
+    ],
+    9: [
+        [arc(0.5, 0.3, 0.36, 0.3, 0, 360) + [(0.86, 0.3), (0.8, 1.0)]],
+        [
+            arc(0.5, 0.3, 0.36, 0.3, 0, 360)
+            + [(0.86, 0.3), (0.84, 0.78)]
+            + arc(0.58, 0.78, 0.26, 0.22, 0, 160)
+        ],
+        [
+            arc(0.5, 0.28, 0.36, 0.28, 10, 360)
+            + [(0.86, 0.3), (0.7, 0.85)]
+            + arc(0.45, 0.85, 0.2, 0.15, 10, 200)
+        ],
+        [arc(0.5, 0.3, 0.38, 0.3, -20, 340) + [(0.88, 0.25)] + arc(0.5, 0.65, 0.38, 0.35, 0, 120)],  # curled
+        [arc(0.52, 0.3, 0.34, 0.3, 30, 350) + [(0.86, 0.3), (0.86, 1.0)]],  # open loop
+    ],
+}
+
+
+def matplotlib_fonts() -> list[Path]:
+    """The TrueType fonts bundled with matplotlib (a dependency), so training needs nothing else installed."""
+    import matplotlib
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    skip = ("cmex", "cmsy", "STIXSiz", "STIXNonUni", "LastResort", "Display")
+    return sorted(p for p in folder.glob("*.ttf") if not p.name.startswith(skip))
+
+
+def template_digit(digit: int, rng: np.random.Generator) -> np.ndarray:
+    styles = DIGIT_STYLES[digit]
+    return draw_strokes(styles[rng.integers(len(styles))], rng)
+
+
+def font_digit(digit: int, fonts: list[Path], rng: np.random.Generator) -> np.ndarray | None:
+    return draw_text(fonts[rng.integers(len(fonts))], str(digit), rng, outline=rng.random() < 0.05)
+
+
+def synthetic_digits(
+    count: int, rng: np.random.Generator, font_share: float = 0.3
+) -> tuple[np.ndarray, np.ndarray]:
+    """`count` drawn digits, preprocessed as the app does: images (count, 28, 28) float32, labels int64."""
+    fonts = matplotlib_fonts()
+    images, labels = [], []
+    while len(labels) < count:
+        digit = len(labels) % 10
+        drawing = font_digit(digit, fonts, rng) if rng.random() < font_share else template_digit(digit, rng)
+        if drawing is None:
+            continue
+        try:
+            images.append(preprocess_canvas(drawing))
+        except EmptyDrawing:
+            continue
+        labels.append(digit)
+    return stacked(images), np.asarray(labels, dtype=np.int64)
+
+
+def stacked(images: list[np.ndarray]) -> np.ndarray:
+    return np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
