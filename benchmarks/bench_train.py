@@ -31,7 +31,7 @@ TARGET = 0.99
 
 # digitrec's trainer configured for time-to-99%: the default network with a one-epoch one-cycle schedule and
 # no augmentation (augmentation buys robustness on drawings, not speed on MNIST).
-FAST = TrainConfig(epochs=1, augment=False, target_accuracy=TARGET, batch_size=256, lr=0.2)
+FAST = TrainConfig(epochs=1, augment=False, target_accuracy=TARGET)
 
 
 class ExamplesNet(nn.Module):

@@ -83,3 +83,46 @@ def test_it_reads_digits_drawn_as_pen_strokes_and_beats_a_naive_resize(classifie
     ours = accuracy(preprocess_canvas)
     assert ours >= 0.97  # measured 99.65% on 2,000 (README)
     assert ours - accuracy(naive.naive) >= 0.15  # measured 71.3% for the naive resize
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    return benchmark_module("heldout_testsets")
+
+
+def read_rate(classifier, drawings) -> tuple[float, float]:
+    """(accuracy of the best guess, share refused as not a digit) over (image, label, extra) drawings."""
+    predictions = classifier.predict_batch(np.stack([preprocess_canvas(image) for image, _, _ in drawings]))
+    truth = np.array([label for _, label, _ in drawings])
+    guessed = np.array([p.digit for p in predictions])
+    return float(np.mean(guessed == truth)), float(np.mean([not p.is_digit for p in predictions]))
+
+
+def test_it_reads_digits_in_fonts_it_never_trained_on(classifier, heldout):
+    """Hershey single-stroke fonts and Debian handwriting fonts: training used matplotlib's fonts only."""
+    accuracy, refused = read_rate(classifier, heldout.fonts_set(np.random.default_rng(31), 300))
+    assert accuracy >= FONTS_ACCURACY and refused <= 0.02
+
+
+@pytest.mark.parametrize("scan", ["scan8", "scan16bin", "scan16grey"])
+def test_it_reads_scanned_handwriting_at_low_resolution(classifier, heldout, mnist, scan):
+    """MNIST test digits (people's writing, never trained on) stored as 8x8 or 16x16 scans."""
+    images, labels = mnist.test_images.numpy(), mnist.test_labels.numpy()
+    drawings = heldout.scan_set(heldout.SCANS[scan], images, labels, np.random.default_rng(32), 400)
+    accuracy, refused = read_rate(classifier, drawings)
+    assert accuracy >= SCAN_ACCURACY[scan] and refused <= 0.03
+
+
+def test_it_says_not_a_digit_to_letters_doodles_scribbles_and_words(classifier, heldout):
+    predictions = classifier.predict_batch(
+        np.stack([preprocess_canvas(image) for image, _, _ in heldout.nondigit_set(np.random.default_rng(33), 200)])
+    )
+    assert np.mean([not p.is_digit for p in predictions]) >= NON_DIGITS_REFUSED
+
+
+def test_the_shipped_checkpoint_carries_its_calibration():
+    calibration = load_checkpoint(shipped_model_path())["calibration"]
+    assert 0.25 <= calibration["temperature"] <= 8
+    assert 0 < calibration["reject_threshold"] < 1
+    assert calibration["ece_after"] <= calibration["ece_before"]
+    assert calibration["digits_refused"] <= 0.01 and calibration["auroc"] > 0.99

@@ -42,6 +42,53 @@ def save_confusion_plot(confusion: Sequence[Sequence[int]], title: str, path: Pa
     return MatplotlibPlotter._save(confusion_figure(confusion, title), Path(path))
 
 
+def reliability_figure(run: TrainingRun) -> Figure:
+    """Confidence against accuracy per bin on the validation digits, after temperature scaling."""
+    calibration = run.calibration
+    assert calibration is not None
+    fig, ax = plt.subplots(figsize=(5.2, 5))
+    ax.plot([0, 1], [0, 1], ":", color="grey", label="perfect calibration")
+    confidence, accuracy, counts = zip(*calibration.reliability, strict=True)
+    ax.plot(confidence, accuracy, "o-", label=f"temperature {calibration.temperature:.2f}")
+    for x, y, n in zip(confidence, accuracy, counts, strict=True):
+        ax.annotate(str(n), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=6, color="grey")
+    ax.set(
+        xlabel="confidence",
+        ylabel="accuracy",
+        xlim=(0, 1.01),
+        ylim=(0, 1.01),
+        title=f"{run.version}\nreliability on validation digits: ECE {100 * calibration.ece_before:.2f}% "
+        f"before, {100 * calibration.ece_after:.2f}% after",
+    )
+    ax.title.set_fontsize(9)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def roc_figure(run: TrainingRun) -> Figure:
+    """The not-a-digit verdict on validation digits against validation non-digits, and where it stands."""
+    calibration = run.calibration
+    assert calibration is not None
+    fig, ax = plt.subplots(figsize=(5.2, 5))
+    ax.plot(*zip(*calibration.roc, strict=True), label=f"AUROC {calibration.auroc:.4f}")
+    ax.plot(
+        [1 - (calibration.non_digits_refused or 0)],
+        [1 - calibration.digits_refused],
+        "o",
+        label="the threshold in use",
+    )
+    ax.set(
+        xlabel="non-digits accepted (false positive rate)",
+        ylabel="digits accepted (true positive rate)",
+        xlim=(0, 1),
+        ylim=(0, 1.01),
+        title=f"{run.version}\nnot a digit, on validation drawings",
+    )
+    ax.title.set_fontsize(9)
+    ax.legend(loc="lower right")
+    return fig
+
+
 class MatplotlibPlotter:
     def plot(self, run: TrainingRun, out_dir: Path) -> list[Path]:
         out_dir = Path(out_dir)
@@ -67,6 +114,10 @@ class MatplotlibPlotter:
         paths.append(
             self._save(confusion_figure(run.confusion, title), out_dir / f"{run.version}-confusion.png")
         )
+        if run.calibration is not None:
+            paths.append(self._save(reliability_figure(run), out_dir / f"{run.version}-reliability.png"))
+            if run.calibration.roc:
+                paths.append(self._save(roc_figure(run), out_dir / f"{run.version}-roc.png"))
         return paths
 
     @staticmethod

@@ -197,9 +197,8 @@ def typed(rng: np.random.Generator, fonts: list, symbol_fonts: list) -> np.ndarr
 
 
 def synthetic_non_digits(count: int, rng: np.random.Generator) -> np.ndarray:
-    """`count` drawings that are not digits, preprocessed as the app does: (count, 28, 28) float32. A third
-    typed (letters, symbols, words in matplotlib's fonts), a third doodles, a third pen-drawn letters and
-    words."""
+    """`count` drawings that are not digits, preprocessed as the app does: (count, 28, 28) float32: 30%
+    typed (letters, symbols, words in matplotlib's fonts), 30% doodles, 25% pen-drawn letters, 15% words."""
     fonts = matplotlib_fonts()
     symbol_fonts = [f for f in fonts if f.stem in SYMBOL_FONTS]
     doodling = HandStyle(slant=30, shear=0.3, aspect=(0.6, 1.4), jitter=0.015, brush=(0.04, 0.14))
@@ -208,11 +207,11 @@ def synthetic_non_digits(count: int, rng: np.random.Generator) -> np.ndarray:
     images: list[np.ndarray] = []
     while len(images) < count:
         kind = rng.random()
-        if kind < 1 / 3:
+        if kind < 0.3:
             drawing = typed(rng, fonts, symbol_fonts)
-        elif kind < 2 / 3:
+        elif kind < 0.6:
             drawing = draw_strokes(DOODLES[rng.integers(len(DOODLES))](rng), rng, doodling)
-        elif kind < 5 / 6:
+        elif kind < 0.85:
             drawing = draw_strokes(letter(rng), rng, writing)
         else:
             drawing = draw_strokes(word(rng), rng, words)

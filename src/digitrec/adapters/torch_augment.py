@@ -28,14 +28,14 @@ SIDE = 28
 class Augmentation:
     """Ranges of the random changes; probabilities are per image."""
 
-    rotation: float = math.radians(15)
-    shear: float = 0.3
-    aspect: tuple[float, float] = (0.65, 1.8)  # factor on width/height (log-uniform): narrow to wide
+    rotation: float = math.radians(7)
+    shear: float = 0.15
+    aspect: tuple[float, float] = (0.9, 1.8)  # factor on width/height (log-uniform): mostly wider
     elastic: float = 0.6  # probability of an elastic distortion
     elastic_alpha: float = 0.08  # its strength, in units of half the image side
     thickness: tuple[float, float] = (-0.6, 1.6)  # < 0 erodes, > 0 dilates (> 1: a second dilation)
-    fill_box: float = 0.1  # probability of stretching the ink box to a square
-    low_resolution: float = 0.2  # probability of a low-resolution scan
+    fill_box: float = 0.08  # probability of stretching the ink box to a square
+    low_resolution: float = 0.15  # probability of a low-resolution scan
     resolution: tuple[int, int] = (8, 16)  # pixels across the digit's box in such a scan
     binarise: float = 0.5  # of the low-resolution scans, how many are binarised
 

@@ -31,11 +31,14 @@ def calibrate(
     digits: tuple[torch.Tensor, torch.Tensor],
     non_digits: torch.Tensor | None,
     digit_refusal: float,
+    hard_digits: torch.Tensor | None = None,
 ) -> Calibration:
     """Fit the temperature on the validation digits' ten digit outputs (minimum negative log-likelihood),
-    and the not-a-digit threshold that refuses `digit_refusal` of them; measure both there."""
+    and the not-a-digit threshold that refuses `digit_refusal` of them and of `hard_digits` (degraded ones,
+    so that scans and odd drawings are rarely refused); measure both there."""
     logits = logits_of(model, digits[0]).double().cpu().numpy()
     labels = digits[1].cpu().numpy()
+    hard = logits_of(model, hard_digits).double().cpu().numpy() if hard_digits is not None else logits[:0]
     temperature = fit_temperature(logits[:, :NOT_A_DIGIT], labels)
     before = softmax(logits[:, :NOT_A_DIGIT])
     after = softmax(logits[:, :NOT_A_DIGIT], temperature)
@@ -44,7 +47,9 @@ def calibrate(
     threshold = refused_non_digits = auroc = None
     roc: tuple[tuple[float, float], ...] = ()
     if non_digits is not None and len(non_digits) and logits.shape[1] > NOT_A_DIGIT:
-        threshold = threshold_refusing(reject_digits, digit_refusal)
+        threshold = threshold_refusing(
+            np.concatenate([reject_digits, not_a_digit_probability(hard)]), digit_refusal
+        )
         reject_non_digits = not_a_digit_probability(logits_of(model, non_digits).double().cpu().numpy())
         refused_non_digits = float(np.mean(reject_non_digits > threshold))
         curve = roc_curve(1 - reject_digits, 1 - reject_non_digits)

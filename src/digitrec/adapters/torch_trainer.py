@@ -17,7 +17,7 @@ from torch import nn
 
 from digitrec.adapters.synthetic_digits import synthetic_digits
 from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
-from digitrec.adapters.torch_augment import augment_batch
+from digitrec.adapters.torch_augment import Augmentation, augment_batch
 from digitrec.adapters.torch_calibration import calibrate
 from digitrec.adapters.torch_model import NOT_A_DIGIT, build_model, load_checkpoint, save_checkpoint
 from digitrec.adapters.torch_training import (
@@ -95,6 +95,14 @@ class DrawnSets:
         ]
 
 
+def degraded_validation_digits(data: MnistSplits, seed: int) -> torch.Tensor:
+    """MNIST's validation split as low-resolution scans and stretched boxes, every image: the digits least
+    like the training set's that the not-a-digit threshold must still accept."""
+    g = torch.Generator(device=data.val_x.device).manual_seed(seed + 2)
+    degraded = Augmentation(fill_box=0.5, low_resolution=1.0)
+    return augment_batch(data.val_x, g, degraded)
+
+
 def validation_digits(
     data: MnistSplits, drawn: DrawnSets | None, seed: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,7 +142,13 @@ class TorchTrainer:
         classes = NOT_A_DIGIT + 1 if drawn else NOT_A_DIGIT
         architecture = {
             "name": "DigitNet",
-            "kwargs": {"widths": list(config.widths), "dropout": config.dropout, "classes": classes},
+            "kwargs": {
+                "widths": list(config.widths),
+                "dropout": config.dropout,
+                "classes": classes,
+                "keep_edges": True,
+                "strided_stem": config.strided_stem,
+            },
         }
         model = build_model(architecture).to(device, memory_format=torch.channels_last)
         log.info(
@@ -163,6 +177,7 @@ class TorchTrainer:
             validation_digits(data, drawn, config.seed),
             drawn.val_non_digits if drawn else None,
             config.digit_refusal,
+            degraded_validation_digits(data, config.seed) if drawn else None,
         )
         run = self._save(
             model, architecture, data, fitted, calibration, config, f"digitnet-{{}}-s{config.seed}"
@@ -215,6 +230,7 @@ class TorchTrainer:
             validation_digits(data, drawn, config.seed),
             drawn.val_non_digits if drawn else None,
             TrainConfig.digit_refusal,
+            degraded_validation_digits(data, config.seed) if drawn else None,
         )
         lineage = {"parent": parent.version, "submissions_used": len(submissions), "heldout": len(heldout)}
         extra_metrics = {

@@ -132,6 +132,7 @@ def train_epoch(
     batch_size: int,
     augment: bool,
     g: torch.Generator,
+    label_smoothing: float = 0.0,
     progress: tqdm | None = None,
 ) -> float:
     """One pass over `mixture.images[order]` in batches; returns the mean training loss."""
@@ -144,7 +145,7 @@ def train_epoch(
             x = augment_batch(x, g)
         x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast(order.device.type, dtype=torch.bfloat16, enabled=bf16):
-            loss = F.cross_entropy(model(x), y)
+            loss = F.cross_entropy(model(x), y, label_smoothing=label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -288,6 +289,7 @@ def fit(
                 config.batch_size,
                 augment,
                 g,
+                config.label_smoothing,
                 bar,
             )
         metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)

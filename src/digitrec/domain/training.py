@@ -16,23 +16,25 @@ from digitrec.domain.model import DigitrecError
 class TrainConfig:
     """Every hyperparameter of a training run, in one place. Defaults are what `digitrec train` uses."""
 
-    epochs: int = 16
+    epochs: int = 36
     batch_size: int = 128
     lr: float = 0.05  # peak of the one-cycle schedule
     momentum: float = 0.9  # SGD, Nesterov
     warmup: float = 0.2  # share of the steps the one-cycle schedule spends rising to `lr`
     weight_decay: float = 5e-4
     dropout: float = 0.1
+    label_smoothing: float = 0.0
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda
     target_accuracy: float | None = None  # stop once test accuracy reaches it
     val_size: int = 5000
     augment: bool = True  # drawing-like augmentation, synthetic digits and non-digits; False: MNIST as it is
-    synthetic_digits: float = 0.1  # share of each epoch: digits drawn from stroke templates and fonts
-    non_digits: float = 0.1  # share of each epoch: drawings that are not digits (for the verdict)
+    synthetic_digits: float = 0.2  # share of each epoch: digits drawn from stroke templates and fonts
+    non_digits: float = 0.15  # share of each epoch: drawings that are not digits (for the verdict)
     digit_refusal: float = 0.005  # share of validation digits the not-a-digit threshold may refuse
     threads: int | None = None  # None: all cores
     widths: tuple[int, int, int] = (16, 32, 64)  # channels of the CNN's three stages
+    strided_stem: bool = True  # the first convolution halves the resolution (faster than conv + pool)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ class FineTuneConfig:
     momentum: float = 0.9
     warmup: float = 0.2
     weight_decay: float = 5e-4
+    label_smoothing: float = 0.0
     non_digits: float = 0.05  # share of each epoch: drawings that are not digits, so the verdict holds
     seed: int = 0
     device: str = "auto"

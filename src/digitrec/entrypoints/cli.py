@@ -66,7 +66,10 @@ def cli(verbose: bool) -> None:
     help="Stop as soon as MNIST test accuracy reaches this fraction (e.g. 0.99): a benchmarking aid.",
 )
 @click.option(
-    "--no-augment", is_flag=True, help="Train on MNIST as it is, without drawing-like augmentation."
+    "--no-augment",
+    is_flag=True,
+    help="Train on MNIST as it is: no drawing-like augmentation, no synthetic digits, no non-digits (so the "
+    "model has no not-a-digit verdict). The fast recipe.",
 )
 @click.option(
     "--models-dir",
@@ -122,6 +125,18 @@ def train(
         f"({100 * best.val_accuracy:.2f}%), MNIST test accuracy {100 * run.test_accuracy:.2f}%, "
         f"{run.seconds:.1f}s"
     )
+    calibration = run.calibration
+    if calibration is not None:
+        click.echo(
+            f"calibration: temperature {calibration.temperature:.2f}, expected calibration error on validation "
+            f"digits {100 * calibration.ece_before:.2f}% -> {100 * calibration.ece_after:.2f}%"
+        )
+    if calibration is not None and calibration.reject_threshold is not None:
+        click.echo(
+            f"not a digit: refuses {100 * calibration.digits_refused:.2f}% of validation digits and "
+            f"{100 * (calibration.non_digits_refused or 0):.1f}% of validation non-digits "
+            f"(AUROC {calibration.auroc:.4f})"
+        )
     click.echo(f"checkpoint: {run.checkpoint_path}")
     for path in plots:
         click.echo(f"plot: {path}")

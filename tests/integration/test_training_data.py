@@ -1,0 +1,67 @@
+"""What training is fed: the batch augmentation ends in the app's own normalisation, and the synthetic
+digits and non-digits are well-formed, balanced and reproducible."""
+
+import numpy as np
+import pytest
+import torch
+
+from digitrec.adapters.mnist import load_mnist
+from digitrec.adapters.synthetic_digits import DIGIT_STYLES, synthetic_digits
+from digitrec.adapters.synthetic_letters import LETTER_STROKES
+from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
+from digitrec.adapters.torch_augment import augment_batch, normalise
+from digitrec.adapters.torch_model import TorchClassifier
+from digitrec.adapters.torch_trainer import TorchTrainer
+from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.training import TrainConfig
+
+
+@pytest.fixture(scope="module")
+def digits(mnist_dir):
+    mnist = load_mnist(mnist_dir, download=False)
+    return mnist.test_images[:256].float()[:, None] / 255
+
+
+def test_batch_normalisation_is_preprocess_canvas(digits):
+    ours = normalise(digits)[:, 0].numpy()
+    app = np.stack([preprocess_canvas(image) for image in digits[:, 0].numpy()])
+    assert np.abs(ours - app).max() < 1e-4
+
+
+def test_augmented_images_are_already_normalised_as_the_app_would(digits):
+    """Whatever the augmentation does, the network sees what preprocess_canvas would make of it."""
+    out = augment_batch(digits, torch.Generator().manual_seed(0))
+    assert out.shape == digits.shape and 0 <= out.min() and out.max() <= 1
+    again = np.stack([preprocess_canvas(image) for image in out[:, 0].numpy()])
+    assert np.abs(again - out[:, 0].numpy()).mean() < 0.02
+    assert (out - digits).abs().mean() > 0.05  # and it did change them
+
+
+def test_synthetic_digits_are_balanced_reproducible_model_inputs():
+    images, labels = synthetic_digits(200, np.random.default_rng(3))
+    assert images.shape == (200, 28, 28) and images.dtype == np.float32
+    assert 0 <= images.min() and images.max() == pytest.approx(1.0)
+    assert np.bincount(labels, minlength=10).tolist() == [20] * 10
+    again, _ = synthetic_digits(200, np.random.default_rng(3))
+    assert np.array_equal(images, again)
+    assert set(DIGIT_STYLES) == set(range(10)) and min(len(s) for s in DIGIT_STYLES.values()) >= 3
+
+
+def test_non_digits_hold_no_letters_people_take_for_digits():
+    assert not set(LETTER_STROKES) & set("OoIilZzSsGBbgqDd")
+    images = synthetic_non_digits(120, np.random.default_rng(4))
+    assert images.shape == (120, 28, 28) and 0 <= images.min() and images.max() <= 1
+    assert np.array_equal(images, synthetic_non_digits(120, np.random.default_rng(4)))
+    assert len({image.tobytes() for image in images}) == 120
+
+
+def test_a_model_that_never_saw_them_reads_the_synthetic_digits(mnist_dir, tmp_path):
+    """The templates and fonts draw the digits they claim: a model trained one epoch on plain MNIST (the fast
+    recipe, no synthetic data) reads most of them."""
+    trainer = TorchTrainer(mnist_dir, tmp_path, download=False, progress=False)
+    run = trainer.train(TrainConfig(epochs=1, augment=False, seed=1))
+    classifier = TorchClassifier(run.checkpoint_path)
+    images, labels = synthetic_digits(500, np.random.default_rng(5))
+    predicted = np.array([p.digit for p in classifier.predict_batch(images)])
+    assert np.mean(predicted == labels) >= 0.85
+    assert min(np.mean(predicted[labels == d] == d) for d in range(10)) >= 0.5
