@@ -201,7 +201,6 @@ def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
     assert drawing[int(250 * scale), int(30 * scale)] < 32 and drawing.mean() < 64, "ink where none was drawn"
 
 
-@pytest.mark.xfail(reason="needs the retrained model with the not-a-digit verdict", strict=False)
 def test_a_dense_scribble_is_not_taken_for_a_digit(served_app):
     url, _database = served_app
     with draw_page(url) as (page, canvas):

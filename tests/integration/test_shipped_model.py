@@ -14,6 +14,12 @@ from digitrec.containers import Container
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.entrypoints.cli import cli
 
+# Floors for the held-out samples below (measured on the full final sets: README, "Drawings it never saw");
+# the model of the previous release scored 96.5%, 95.8%, 96.2% and 0% refused on the same kinds.
+FONTS_ACCURACY = 0.97
+SCAN_ACCURACY = {"scan8": 0.965, "scan16bin": 0.965, "scan16grey": 0.99}
+NON_DIGITS_REFUSED = 0.85
+
 REPO_BENCHMARKS = __import__("pathlib").Path(__file__).resolve().parents[2] / "benchmarks"
 
 
@@ -37,7 +43,7 @@ def mnist(mnist_dir):
 def test_the_shipped_checkpoint_says_how_it_was_made(classifier):
     payload = load_checkpoint(shipped_model_path())
     assert payload["train_config"]["seed"] == 0 and payload["train_config"]["augment"] is True
-    assert payload["metrics"]["test_accuracy"] >= 0.995
+    assert payload["metrics"]["test_accuracy"] >= 0.9955
     assert classifier.info.version == payload["version"]
 
 
@@ -114,9 +120,8 @@ def test_it_reads_scanned_handwriting_at_low_resolution(classifier, heldout, mni
 
 
 def test_it_says_not_a_digit_to_letters_doodles_scribbles_and_words(classifier, heldout):
-    predictions = classifier.predict_batch(
-        np.stack([preprocess_canvas(image) for image, _, _ in heldout.nondigit_set(np.random.default_rng(33), 200)])
-    )
+    drawings = heldout.nondigit_set(np.random.default_rng(33), 200)
+    predictions = classifier.predict_batch(np.stack([preprocess_canvas(image) for image, _, _ in drawings]))
     assert np.mean([not p.is_digit for p in predictions]) >= NON_DIGITS_REFUSED
 
 

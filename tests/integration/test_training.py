@@ -48,7 +48,13 @@ def test_the_checkpoint_holds_what_a_reader_needs(small_run, mnist_dir):
     assert payload["version"] == run.version
     assert payload["architecture"] == {
         "name": "DigitNet",
-        "kwargs": {"widths": [8, 16, 32], "dropout": 0.1, "classes": 11},
+        "kwargs": {
+            "widths": [8, 16, 32],
+            "dropout": 0.1,
+            "classes": 11,
+            "keep_edges": True,
+            "strided_stem": True,
+        },
     }
     assert payload["train_config"]["seed"] == 3
     assert payload["metrics"]["test_accuracy"] == run.test_accuracy

@@ -124,14 +124,20 @@ def synthetic_digits(
     while len(labels) < count:
         digit = len(labels) % 10
         drawing = font_digit(digit, fonts, rng) if rng.random() < font_share else template_digit(digit, rng)
-        if drawing is None:
-            continue
-        try:
-            images.append(preprocess_canvas(drawing))
-        except EmptyDrawing:
-            continue
-        labels.append(digit)
+        if (model_input := preprocessed(drawing)) is not None:
+            images.append(model_input)
+            labels.append(digit)
     return stacked(images), np.asarray(labels, dtype=np.int64)
+
+
+def preprocessed(drawing: np.ndarray | None) -> np.ndarray | None:
+    """A drawing as the app would hand it to the model, or None for no drawing or one with too little ink."""
+    if drawing is None:
+        return None
+    try:
+        return preprocess_canvas(drawing)
+    except EmptyDrawing:
+        return None
 
 
 def stacked(images: list[np.ndarray]) -> np.ndarray:

@@ -16,9 +16,8 @@ from collections.abc import Callable
 import numpy as np
 
 from digitrec.adapters.pen import HandStyle, Stroke, arc, draw_strokes, draw_text
-from digitrec.adapters.synthetic_digits import matplotlib_fonts, stacked
+from digitrec.adapters.synthetic_digits import matplotlib_fonts, preprocessed, stacked
 from digitrec.adapters.synthetic_letters import letter, word
-from digitrec.domain.preprocessing import EmptyDrawing, preprocess_canvas
 
 LETTERS = "CEFHKMNRUVWXYcfkmnruvwx"
 SYMBOLS = "☺☻★☆♥♡♦♣♠☀☁☂✓✔✗✘→←↑↓↔⇒⌂✉♪♫⊞⊠#@%*+=ΩΣΠΛΞΨλπμωψ♀♂☼☎✂⌘◎◉▣▦▩◈"
@@ -215,10 +214,6 @@ def synthetic_non_digits(count: int, rng: np.random.Generator) -> np.ndarray:
             drawing = draw_strokes(letter(rng), rng, writing)
         else:
             drawing = draw_strokes(word(rng), rng, words)
-        if drawing is None:
-            continue
-        try:
-            images.append(preprocess_canvas(drawing))
-        except EmptyDrawing:
-            continue
+        if (model_input := preprocessed(drawing)) is not None:
+            images.append(model_input)
     return stacked(images)

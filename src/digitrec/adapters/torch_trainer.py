@@ -116,6 +116,19 @@ def validation_digits(
     return torch.cat(images), torch.cat(labels)
 
 
+def calibrate_on_validation(
+    model: nn.Module, data: MnistSplits, drawn: DrawnSets | None, seed: int, digit_refusal: float
+) -> Calibration:
+    """The temperature and not-a-digit threshold, fitted on validation data only (none is trained on)."""
+    return calibrate(
+        model,
+        validation_digits(data, drawn, seed),
+        drawn.val_non_digits if drawn else None,
+        digit_refusal,
+        degraded_validation_digits(data, seed) if drawn else None,
+    )
+
+
 class TorchTrainer:
     def __init__(self, data_dir: Path, models_dir: Path, download: bool = True, progress: bool = True):
         self.data_dir, self.models_dir = Path(data_dir), Path(models_dir)
@@ -172,13 +185,7 @@ class TorchTrainer:
             on_epoch=on_epoch,
             progress=self.progress,
         )
-        calibration = calibrate(
-            model,
-            validation_digits(data, drawn, config.seed),
-            drawn.val_non_digits if drawn else None,
-            config.digit_refusal,
-            degraded_validation_digits(data, config.seed) if drawn else None,
-        )
+        calibration = calibrate_on_validation(model, data, drawn, config.seed, config.digit_refusal)
         run = self._save(
             model, architecture, data, fitted, calibration, config, f"digitnet-{{}}-s{config.seed}"
         )
@@ -225,13 +232,7 @@ class TorchTrainer:
         )
         fitted = fit(model, data, mixture, config, g, augment=True, on_epoch=on_epoch, progress=self.progress)
         heldout_after = accuracy_on(model, heldout_data)
-        calibration = calibrate(
-            model,
-            validation_digits(data, drawn, config.seed),
-            drawn.val_non_digits if drawn else None,
-            TrainConfig.digit_refusal,
-            degraded_validation_digits(data, config.seed) if drawn else None,
-        )
+        calibration = calibrate_on_validation(model, data, drawn, config.seed, TrainConfig.digit_refusal)
         lineage = {"parent": parent.version, "submissions_used": len(submissions), "heldout": len(heldout)}
         extra_metrics = {
             "heldout_accuracy": heldout_after,

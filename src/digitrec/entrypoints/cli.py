@@ -128,8 +128,8 @@ def train(
     calibration = run.calibration
     if calibration is not None:
         click.echo(
-            f"calibration: temperature {calibration.temperature:.2f}, expected calibration error on validation "
-            f"digits {100 * calibration.ece_before:.2f}% -> {100 * calibration.ece_after:.2f}%"
+            f"calibration: temperature {calibration.temperature:.2f}, expected calibration error on "
+            f"validation digits {100 * calibration.ece_before:.2f}% -> {100 * calibration.ece_after:.2f}%"
         )
     if calibration is not None and calibration.reject_threshold is not None:
         click.echo(
