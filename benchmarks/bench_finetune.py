@@ -25,10 +25,10 @@ from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_training import SPLIT_SEED
 from digitrec.containers import Container
-from digitrec.domain.finetuning import finetune_model
-from digitrec.domain.model import Submission
+from digitrec.domain.learning import finetune_model
 from digitrec.domain.ports import Classifier, SubmissionRepository
 from digitrec.domain.recognition import recognise
+from digitrec.domain.submissions import Submission
 from digitrec.domain.training import FineTuneConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -94,11 +94,13 @@ def main() -> None:
         config = FineTuneConfig(
             epochs=args.epochs, seed=args.seed, lr=args.lr, submission_share=args.submission_share
         )
-        result = finetune_model(
+        result, _ = finetune_model(
             container.trainer(),
+            container.plotter(),
             registry,
             repo,
             config,
+            Path(tempfile.mkdtemp(prefix="digitrec-plots-")),
             on_epoch=lambda m: print(
                 f"  epoch {m.epoch}: {m.seconds:6.1f}s  MNIST test {100 * m.test_accuracy:.2f}%", flush=True
             ),

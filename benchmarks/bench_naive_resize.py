@@ -18,7 +18,7 @@ from PIL import Image
 
 from digitrec.adapters.labelled_folder import read_labelled_folder
 from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
-from digitrec.domain.model import IMAGE_SIDE
+from digitrec.domain.predictions import IMAGE_SIDE
 from digitrec.domain.preprocessing import preprocess_canvas
 
 

@@ -30,8 +30,9 @@ from postgres_cluster import ThrowawayCluster, create_database, drop_database, s
 from digitrec.adapters.image_codec import decode_image, encode_png  # noqa: E402
 from digitrec.adapters.sql_migrations import upgrade_database  # noqa: E402
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine  # noqa: E402
-from digitrec.domain.model import Prediction, Submission  # noqa: E402
+from digitrec.domain.predictions import Prediction  # noqa: E402
 from digitrec.domain.preprocessing import preprocess_canvas  # noqa: E402
+from digitrec.domain.submissions import Submission  # noqa: E402
 
 
 def drawing_submission(rng: np.random.Generator) -> Submission:

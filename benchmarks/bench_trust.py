@@ -23,7 +23,7 @@ import torch
 from digitrec.adapters.labelled_folder import read_labelled_folder
 from digitrec.adapters.torch_model import NOT_A_DIGIT, TorchClassifier, shipped_model_path
 from digitrec.domain.confidence import area_under, expected_calibration_error, roc_curve, softmax
-from digitrec.domain.model import DigitrecError
+from digitrec.domain.errors import DigitrecError
 from digitrec.domain.preprocessing import preprocess_canvas
 
 

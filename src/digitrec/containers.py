@@ -1,7 +1,7 @@
 """The composition root: the one place that picks concrete adapters, from configuration.
 
-Configuration keys (set by the CLI from flags / environment, or by tests):
-  storage.backend  sql | memory          database_url  SQLAlchemy URL (sqlite file by default)
+Configuration keys (set by the CLI from flags / environment, or by tests; defaults in settings.py):
+  database_url     SQLAlchemy URL (a SQLite file by default), or memory:// for a throwaway in-memory store
   database_timeout seconds a database call may wait for a lock, a connection or the server (15)
   data_dir         MNIST root            models_dir    where `train` writes checkpoints
   model_path       checkpoint to serve (None: the live model of the registry in models_dir, which is the
@@ -9,9 +9,9 @@ Configuration keys (set by the CLI from flags / environment, or by tests):
   download         fetch MNIST when missing (bool)
   progress         show progress bars (bool)
 
-File formats (image_codec, labelled_folder) are not ports and have one implementation: entrypoints use
-them directly. torch is imported only when a torch adapter is first asked for, so commands that never touch
-the model (and `digitrec --help`) start fast.
+Entrypoints reach every adapter through this container, file formats and plots included, so a test can
+swap any of them. torch is imported only when a torch adapter is first asked for, so commands that never
+touch the model (and `digitrec --help`) start fast.
 """
 
 from __future__ import annotations
@@ -20,20 +20,17 @@ from pathlib import Path
 
 from dependency_injector import containers, providers
 
+from digitrec import settings
+from digitrec.adapters.image_codec import PillowImageCodec
+from digitrec.adapters.labelled_folder import LabelledFolderFormat
 from digitrec.adapters.matplotlib_plotter import MatplotlibPlotter
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.adapters.sql_repository import DEFAULT_TIMEOUT, SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.submission_folder import SubmissionFolderFormat
 
-DEFAULTS = {
-    "storage": {"backend": "sql"},
-    "database_url": "sqlite:///digitrec.db",
-    "database_timeout": DEFAULT_TIMEOUT,
-    "data_dir": "data",
-    "models_dir": "models",
-    "model_path": None,
-    "download": True,
-    "progress": True,
-}
+
+def storage_backend(database_url: str) -> str:
+    return "memory" if database_url == settings.MEMORY_DATABASE_URL else "sql"
 
 
 def open_database(url: str, timeout: float):
@@ -73,7 +70,7 @@ def torch_trainer(data_dir: str | Path, models_dir: str | Path, download: bool, 
 
 
 class Container(containers.DeclarativeContainer):
-    config = providers.Configuration(default=DEFAULTS)
+    config = providers.Configuration(default=settings.DEFAULTS)
 
     # Thread-safe: Streamlit serves each session in its own thread, and the model or engine is built once.
     engine = providers.ThreadSafeSingleton(
@@ -81,7 +78,7 @@ class Container(containers.DeclarativeContainer):
     )
     database_revision = providers.Factory(schema_revision_of, engine)
     submissions = providers.Selector(
-        config.storage.backend,
+        providers.Callable(storage_backend, config.database_url),
         sql=providers.ThreadSafeSingleton(SqlSubmissionRepository, engine),
         memory=providers.ThreadSafeSingleton(InMemorySubmissionRepository),
     )
@@ -95,3 +92,6 @@ class Container(containers.DeclarativeContainer):
         config.progress.as_(bool),
     )
     plotter = providers.Factory(MatplotlibPlotter)
+    images = providers.Singleton(PillowImageCodec)  # PNG, JPEG... <-> arrays
+    labelled_folders = providers.Singleton(LabelledFolderFormat)  # labels.csv + images, as evaluate reads
+    submission_folders = providers.Singleton(SubmissionFolderFormat)  # what export writes and import reads

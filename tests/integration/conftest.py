@@ -15,7 +15,8 @@ from postgres_cluster import FAST_SETTINGS, ThrowawayCluster, create_database, d
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
 from digitrec.adapters.sql_migrations import upgrade_database
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
-from digitrec.domain.model import IMAGE_SIDE, NUM_CLASSES, Prediction, Submission
+from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, Prediction
+from digitrec.domain.submissions import Submission
 
 
 def build_submission(

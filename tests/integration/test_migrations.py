@@ -16,7 +16,7 @@ from digitrec.adapters.orm import metadata
 from digitrec.adapters.sql_migrations import alembic_config, head_revision, schema_revision, upgrade_database
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
 from digitrec.containers import Container
-from digitrec.domain.model import StorageUnavailable
+from digitrec.domain.errors import StorageUnavailable
 
 # What `metadata.create_all` made before digitrec had migrations (the schema of revision 0001), verbatim.
 COLUMNS = """

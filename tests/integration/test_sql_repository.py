@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from digitrec.adapters.sql_migrations import upgrade_database
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine, use_wal
-from digitrec.domain.model import StorageUnavailable
+from digitrec.domain.errors import StorageUnavailable
 
 
 def closed_local_port() -> int:

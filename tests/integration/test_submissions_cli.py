@@ -21,8 +21,9 @@ from digitrec.adapters.labelled_folder import read_labelled_folder
 from digitrec.adapters.sql_migrations import upgrade_database
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
 from digitrec.containers import Container
-from digitrec.domain.model import Prediction, Submission
+from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.submissions import Submission
 from digitrec.entrypoints.cli import cli
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

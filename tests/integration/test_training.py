@@ -12,7 +12,7 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_augment import augment_batch
 from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
 from digitrec.adapters.torch_trainer import TorchTrainer
-from digitrec.domain.model import DatasetNotFound, ModelNotFound
+from digitrec.domain.errors import DatasetNotFound, ModelNotFound
 from digitrec.domain.training import TrainConfig
 
 SMALL = TrainConfig(epochs=2, batch_size=64, lr=0.05, widths=(8, 16, 32), seed=3, threads=1)

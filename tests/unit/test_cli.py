@@ -7,7 +7,7 @@ import sys
 from click.testing import CliRunner
 
 from digitrec.containers import Container
-from digitrec.domain.model import DatasetNotFound
+from digitrec.domain.errors import DatasetNotFound
 from digitrec.domain.training import EpochMetrics, TrainConfig, TrainingRun
 from digitrec.entrypoints.cli import cli
 

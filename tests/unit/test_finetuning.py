@@ -1,14 +1,18 @@
 """Fine-tuning, listing and promoting model versions, with a fake trainer and registry."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.domain.finetuning import finetune_model, is_heldout, promote_model, split_submissions
-from digitrec.domain.model import DigitrecError, Prediction, Submission
+from digitrec.domain.errors import DigitrecError
+from digitrec.domain.learning import finetune_model, is_heldout, split_submissions
+from digitrec.domain.model_versions import promote_model
+from digitrec.domain.predictions import Prediction
+from digitrec.domain.submissions import Submission
 from digitrec.domain.training import FineTuneConfig, FineTuneResult, ModelRecord, TooFewSubmissions
 
 PNG = encode_png(np.zeros((28, 28), np.uint8))
@@ -41,6 +45,23 @@ class FakeTrainer:
         return FineTuneResult(None, parent.version, len(submissions), len(heldout), 0.2, 0.9, 0.995)
 
 
+class FakePlotter:
+    def __init__(self):
+        self.plotted = []
+
+    def plot(self, run, out_dir):
+        self.plotted.append((run, out_dir))
+        return [out_dir / "curves.png"]
+
+
+def tune(trainer, registry, repo, config, from_version=None):
+    """finetune_model with a fake plotter; the result, after checking the plot went where asked."""
+    plotter = FakePlotter()
+    result, plots = finetune_model(trainer, plotter, registry, repo, config, Path("plots"), from_version)
+    assert plots == [Path("plots/curves.png")] and plotter.plotted == [(result.run, Path("plots"))]
+    return result
+
+
 def stored(repo, n):
     for i in range(n):
         image = np.zeros((28, 28), np.float32)
@@ -70,7 +91,7 @@ def test_split_keeps_images_and_labels_together():
 
 def test_finetune_starts_from_the_live_model_and_trains_on_the_non_heldout_share():
     trainer, repo = FakeTrainer(), stored(InMemorySubmissionRepository(), 120)
-    result = finetune_model(trainer, FakeRegistry(BASE, GOOD), repo, FineTuneConfig(min_submissions=50))
+    result = tune(trainer, FakeRegistry(BASE, GOOD), repo, FineTuneConfig(min_submissions=50))
     parent, train, heldout = trainer.calls[0]
     assert parent == BASE and result.parent == "base"
     assert len(train) + len(heldout) == 120 and 10 < len(heldout) < 40
@@ -78,18 +99,16 @@ def test_finetune_starts_from_the_live_model_and_trains_on_the_non_heldout_share
 
 def test_finetune_can_start_from_another_version_and_refuses_unknown_ones():
     trainer, repo = FakeTrainer(), stored(InMemorySubmissionRepository(), 120)
-    finetune_model(trainer, FakeRegistry(BASE, GOOD), repo, FineTuneConfig(), from_version="good")
+    tune(trainer, FakeRegistry(BASE, GOOD), repo, FineTuneConfig(), from_version="good")
     assert trainer.calls[0][0] == GOOD
     with pytest.raises(DigitrecError, match="no model version 'nope'"):
-        finetune_model(trainer, FakeRegistry(BASE), repo, FineTuneConfig(), from_version="nope")
+        tune(trainer, FakeRegistry(BASE), repo, FineTuneConfig(), from_version="nope")
 
 
 def test_finetune_refuses_too_few_submissions_and_trains_nothing():
     trainer = FakeTrainer()
     with pytest.raises(TooFewSubmissions, match="needs at least 50"):
-        finetune_model(
-            trainer, FakeRegistry(BASE), stored(InMemorySubmissionRepository(), 30), FineTuneConfig()
-        )
+        tune(trainer, FakeRegistry(BASE), stored(InMemorySubmissionRepository(), 30), FineTuneConfig())
     assert trainer.calls == []
 
 

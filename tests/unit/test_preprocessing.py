@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitrec.domain.model import InvalidImage
+from digitrec.domain.errors import InvalidImage
 from digitrec.domain.preprocessing import EmptyDrawing, preprocess_canvas
 
 CANVAS = 280

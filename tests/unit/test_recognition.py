@@ -3,7 +3,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from digitrec.domain.model import InvalidImage
+from digitrec.domain.errors import InvalidImage
 from digitrec.domain.recognition import LabelledImage, evaluate, recognise, score
 
 

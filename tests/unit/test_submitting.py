@@ -7,7 +7,8 @@ import pytest
 
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.domain.model import InvalidImage, InvalidLabel, Prediction
+from digitrec.domain.errors import InvalidImage, InvalidLabel
+from digitrec.domain.predictions import Prediction
 from digitrec.domain.recognition import Recognition
 from digitrec.domain.submitting import history_page, live_stats, submit_drawing
 

@@ -8,7 +8,8 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from digitrec.adapters.image_codec import decode_image
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.domain.model import ModelNotFound, StorageUnavailable, Submission
+from digitrec.domain.errors import ModelNotFound, StorageUnavailable
+from digitrec.domain.submissions import Submission
 
 
 class UnreachableRepository(InMemorySubmissionRepository):

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digitrec.domain.model import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, InvalidImage
+from digitrec.domain.errors import InvalidImage
+from digitrec.domain.submissions import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 
 MAX_BYTES = MAX_IMAGE_BYTES  # the same limits a Submission checks, before anything is decoded
 MAX_PIXELS = MAX_IMAGE_PIXELS
@@ -68,3 +69,11 @@ def encode_png(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(values).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+class PillowImageCodec:
+    """The `ImageCodec` port: image files and bytes to arrays and back, with Pillow and the limits above."""
+
+    decode = staticmethod(decode_image)
+    read = staticmethod(read_image)
+    encode_png = staticmethod(encode_png)

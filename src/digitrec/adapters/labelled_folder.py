@@ -9,7 +9,8 @@ from functools import partial
 from pathlib import Path
 
 from digitrec.adapters.image_codec import read_image
-from digitrec.domain.model import DatasetNotFound, DigitrecError, validate_label
+from digitrec.domain.errors import DatasetNotFound, DigitrecError
+from digitrec.domain.predictions import validate_label
 from digitrec.domain.recognition import LabelledImage, Problem
 
 LABELS_FILE = "labels.csv"
@@ -67,3 +68,9 @@ def listed_file(folder: Path, name: str) -> Path:
     if not path.is_file():
         raise DigitrecError("file not found")
     return path
+
+
+class LabelledFolderFormat:
+    """The `LabelledFolders` port: the labels.csv format `digitrec evaluate` reads."""
+
+    read = staticmethod(read_labelled_folder)

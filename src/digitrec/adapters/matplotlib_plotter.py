@@ -1,4 +1,4 @@
-"""The `TrainingPlotter` port with matplotlib (headless Agg backend): curves and the test confusion matrix."""
+"""The `Plotter` port with matplotlib (headless Agg backend): curves and the test confusion matrix."""
 
 from __future__ import annotations
 
@@ -90,6 +90,11 @@ def roc_figure(run: TrainingRun) -> Figure:
 
 
 class MatplotlibPlotter:
+    """The `Plotter` port with matplotlib."""
+
+    def confusion(self, confusion: Sequence[Sequence[int]], title: str, path: Path) -> Path:
+        return save_confusion_plot(confusion, title, path)
+
     def plot(self, run: TrainingRun, out_dir: Path) -> list[Path]:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)

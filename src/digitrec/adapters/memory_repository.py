@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 
-from digitrec.domain.model import Submission, SubmissionStats
+from digitrec.domain.submissions import Submission, SubmissionStats, as_utc
 
 
 class InMemorySubmissionRepository:
@@ -72,8 +72,3 @@ class InMemorySubmissionRepository:
         with self._lock:
             stored = list(self._submissions.values())
         return [s for s in stored if not (mismatches_only and s.correct)]
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A naive time is taken to be UTC, as the SQL repository takes it."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

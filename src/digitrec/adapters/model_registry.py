@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
-from digitrec.domain.model import DigitrecError, ModelInfo, ModelNotFound, Prediction
+from digitrec.domain.errors import DigitrecError, ModelNotFound
+from digitrec.domain.predictions import ModelInfo, Prediction
 from digitrec.domain.training import ModelRecord
 
 log = logging.getLogger(__name__)

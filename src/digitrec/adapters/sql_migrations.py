@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, inspect, select
 
 from digitrec.adapters.sql_repository import storage_errors
-from digitrec.domain.model import StorageUnavailable
+from digitrec.domain.errors import StorageUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BEFORE_MIGRATIONS = "0001"  # the schema that `create_schema` made before there were migrations

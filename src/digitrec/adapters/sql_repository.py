@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,15 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from digitrec.adapters.orm import submissions
-from digitrec.domain.model import IMAGE_SIDE, Prediction, StorageUnavailable, Submission, SubmissionStats
+from digitrec.domain.errors import StorageUnavailable
+from digitrec.domain.predictions import IMAGE_SIDE, Prediction
+from digitrec.domain.submissions import Submission, SubmissionStats, as_utc
+from digitrec.settings import DATABASE_TIMEOUT
 
 MODEL_INPUT_DTYPE = np.dtype("<f4")  # float32, little-endian, whatever the machine's byte order
-DEFAULT_TIMEOUT = 15.0  # seconds to wait for a lock, a connection or a server before giving up
 
 
-def create_sql_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+def create_sql_engine(url: str, timeout: float = DATABASE_TIMEOUT) -> Engine:
     """An engine for `url` that waits at most about `timeout` seconds for a lock or a connection.
 
     SQLite gets WAL (readers never block the writer) and a busy timeout, so that several threads and
@@ -208,9 +210,3 @@ def submission_from_row(row: Row[Any]) -> Submission:
         created_at=as_utc(row.created_at),
         id=row.id,
     )
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Times are stored in UTC. A naive time is taken to be UTC already (SQLite gives times back without a
-    zone); PostgreSQL gives them in the session's zone."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

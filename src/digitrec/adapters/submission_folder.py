@@ -14,8 +14,9 @@ from types import TracebackType
 
 from digitrec.adapters.image_codec import decode_image, read_image_bytes
 from digitrec.adapters.labelled_folder import LABELS_FILE, listed_file
-from digitrec.domain.model import DatasetNotFound, DigitrecError, Submission
+from digitrec.domain.errors import DatasetNotFound, DigitrecError
 from digitrec.domain.recognition import Problem
+from digitrec.domain.submissions import Submission
 from digitrec.domain.transfer import SubmissionRecord
 
 COLUMNS = ("file", "label", "predicted", "model_version", "created_at", "probabilities")
@@ -129,3 +130,10 @@ def parse_probabilities(text: str) -> tuple[float, ...] | None:
         return tuple(float(v) for v in values)  # the domain checks there are ten summing to 1
     except ValueError:
         raise ValueError(f"probabilities {text[:60]!r} must be a JSON list of numbers") from None
+
+
+class SubmissionFolderFormat:
+    """The `SubmissionFolders` port: the folder `submissions export` writes and `submissions import` reads."""
+
+    writer = SubmissionFolderWriter
+    read = staticmethod(read_submission_folder)

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from digitrec.domain.model import IMAGE_SIDE, ModelInfo, ModelNotFound, Prediction
+from digitrec.domain.errors import ModelNotFound
+from digitrec.domain.predictions import IMAGE_SIDE, ModelInfo, Prediction
 
 log = logging.getLogger(__name__)
 

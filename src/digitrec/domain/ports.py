@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from digitrec.domain.model import ModelInfo, Prediction, Submission, SubmissionStats
+from digitrec.domain.predictions import ModelInfo, Prediction
+from digitrec.domain.submissions import Submission, SubmissionStats
 from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
@@ -19,6 +20,10 @@ from digitrec.domain.training import (
     TrainConfig,
     TrainingRun,
 )
+
+if TYPE_CHECKING:  # the use-case modules import these ports: only type checkers need the reverse
+    from digitrec.domain.recognition import LabelledImage, Problem
+    from digitrec.domain.transfer import SubmissionRecord
 
 
 class Classifier(Protocol):
@@ -32,17 +37,25 @@ class Classifier(Protocol):
     def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]: ...
 
 
-class SubmissionRepository(Protocol):
-    """Stores submissions; each `add` is all-or-nothing and returns the new id. Paging, filtering and counting
-    are done by the storage, never by reading every submission. Raises StorageUnavailable when it can't."""
+class SubmissionWriter(Protocol):
+    """Where the app puts a submission: each `add` is all-or-nothing and returns the new id."""
 
     def add(self, submission: Submission) -> int: ...
 
-    def get(self, submission_id: int) -> Submission | None: ...
+
+class SubmissionBrowser(Protocol):
+    """The History page's view: the newest first, a page at a time, paged and counted by the storage."""
 
     def latest(self, limit: int, offset: int = 0, *, mismatches_only: bool = False) -> list[Submission]: ...
 
     def count(self, *, mismatches_only: bool = False) -> int: ...
+
+    def get(self, submission_id: int) -> Submission | None: ...
+
+
+class SubmissionTransfer(Protocol):
+    """What export, import and fine-tuning need: every submission in id order, and adding without
+    duplicates."""
 
     def oldest_after(
         self, after_id: int, limit: int, *, since: datetime | None = None, mismatches_only: bool = False
@@ -57,7 +70,18 @@ class SubmissionRepository(Protocol):
 
     def contains_image(self, image_sha256: str) -> bool: ...
 
+
+class SubmissionStatistics(Protocol):
+    """What the Stats page and `submissions stats` count, in the storage."""
+
     def stats(self) -> SubmissionStats: ...
+
+
+class SubmissionRepository(
+    SubmissionWriter, SubmissionBrowser, SubmissionTransfer, SubmissionStatistics, Protocol
+):
+    """Every role at once: what a storage adapter implements (in memory, SQL) and the contract tests check.
+    Callers ask for the role they need. Raises StorageUnavailable when the storage can't answer."""
 
 
 class Trainer(Protocol):
@@ -88,7 +112,45 @@ class ModelRegistry(Protocol):
     def promote(self, version: str) -> ModelRecord: ...
 
 
-class TrainingPlotter(Protocol):
-    """Draws a training run's curves and confusion matrix; returns the files written."""
+class Plotter(Protocol):
+    """Draws a training run's curves and plots, or a confusion matrix; returns the files written."""
 
     def plot(self, run: TrainingRun, out_dir: Path) -> list[Path]: ...
+
+    def confusion(self, confusion: Sequence[Sequence[int]], title: str, path: Path) -> Path: ...
+
+
+class ImageCodec(Protocol):
+    """Image files and bytes (PNG, JPEG, ...) to arrays and back; refuses what is not an image or too big."""
+
+    def decode(self, data: bytes, name: str = "image") -> np.ndarray: ...
+
+    def read(self, path: Path) -> np.ndarray: ...
+
+    def encode_png(self, image: np.ndarray) -> bytes: ...
+
+
+class LabelledFolders(Protocol):
+    """A folder of labelled images (labels.csv with file,label) as `evaluate` reads it."""
+
+    def read(self, folder: Path) -> tuple[list[LabelledImage], list[Problem]]: ...
+
+
+class SubmissionFolders(Protocol):
+    """The folder `submissions export` writes (images and labels.csv) and `submissions import` reads."""
+
+    def writer(self, folder: Path) -> SubmissionFolderWriter: ...
+
+    def read(self, folder: Path) -> Iterable[SubmissionRecord | Problem]: ...
+
+
+class SubmissionFolderWriter(Protocol):
+    """Writes submissions into a folder; a context manager whose exit completes (or abandons) the folder."""
+
+    count: int
+
+    def __enter__(self) -> SubmissionFolderWriter: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def write(self, submission: Submission) -> None: ...

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitrec.domain.model import IMAGE_SIDE, MAX_IMAGE_PIXELS, DigitrecError, InvalidImage
+from digitrec.domain.errors import DigitrecError, InvalidImage
+from digitrec.domain.predictions import IMAGE_SIDE
+from digitrec.domain.submissions import MAX_IMAGE_PIXELS
 
 BOX = 20  # MNIST's digit box inside the 28x28 field
 INK_THRESHOLD = 0.2  # ink below this (after background removal) is noise: JPEG ringing, paper grain

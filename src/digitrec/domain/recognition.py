@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
+from pathlib import Path
 
 import numpy as np
 
-from digitrec.domain.model import NUM_CLASSES, DigitrecError, Prediction
-from digitrec.domain.ports import Classifier
+from digitrec.domain.errors import DigitrecError
+from digitrec.domain.ports import Classifier, LabelledFolders, Plotter
+from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
 
 
@@ -150,3 +152,30 @@ def evaluate(
         if on_progress is not None:
             on_progress(len(batch))
     return tally.evaluation(), problems
+
+
+@dataclass(frozen=True)
+class FolderReport:
+    evaluation: Evaluation
+    problems: list[Problem]  # rows that could not be used, by line
+    plots: list[Path]
+
+
+def evaluate_folder(
+    classifier: Classifier,
+    folders: LabelledFolders,
+    folder: Path,
+    plotter: Plotter,
+    plot_path: Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> FolderReport:
+    """Score the classifier on a labelled folder, and plot the confusion matrix to `plot_path` if given.
+    `on_progress(done, total)` is called after every batch."""
+    items, problems = folders.read(folder)
+    progress = None if on_progress is None else (lambda done: on_progress(done, len(items)))
+    evaluation, unreadable = evaluate(classifier, items, on_progress=progress)
+    plots = []
+    if plot_path is not None:
+        title = f"{folder}: {100 * evaluation.accuracy:.2f}% of {evaluation.n}"
+        plots.append(plotter.confusion(evaluation.confusion, title, plot_path))
+    return FolderReport(evaluation, sorted(problems + unreadable, key=lambda p: p.line), plots)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from digitrec.domain.model import Submission, VersionCount, validate_label
-from digitrec.domain.ports import SubmissionRepository
+from digitrec.domain.ports import SubmissionBrowser, SubmissionStatistics, SubmissionWriter
+from digitrec.domain.predictions import validate_label
 from digitrec.domain.recognition import Evaluation, Recognition, evaluation_of
+from digitrec.domain.submissions import Submission, VersionCount
 
 
 def submit_drawing(
-    repo: SubmissionRepository, recognition: Recognition, image_png: bytes, label: int, model_version: str
+    repo: SubmissionWriter, recognition: Recognition, image_png: bytes, label: int, model_version: str
 ) -> int:
     """Store a drawing with what the model made of it and the label its author gave; return its id.
 
@@ -43,7 +44,7 @@ class HistoryPage:
 
 
 def history_page(
-    repo: SubmissionRepository, page: int, page_size: int = 10, *, mistakes_only: bool = False
+    repo: SubmissionBrowser, page: int, page_size: int = 10, *, mistakes_only: bool = False
 ) -> HistoryPage:
     """One page of the latest submissions (only those the model got wrong, if asked); a page past the end
     gives the last page."""
@@ -70,7 +71,7 @@ class LiveStats:
         return tuple(sum(row) for row in self.evaluation.confusion)
 
 
-def live_stats(repo: SubmissionRepository) -> LiveStats:
+def live_stats(repo: SubmissionStatistics) -> LiveStats:
     """Accuracy overall, per digit and per model version, and the confusion matrix, from counts the
     repository makes in one query."""
     counts = repo.stats()

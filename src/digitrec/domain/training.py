@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitrec.domain.model import DigitrecError
+from digitrec.domain.errors import DigitrecError
 
 
 @dataclass(frozen=True)

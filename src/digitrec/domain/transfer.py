@@ -10,14 +10,16 @@ from datetime import datetime
 
 import numpy as np
 
-from digitrec.domain.model import NUM_CLASSES, DigitrecError, Prediction, Submission, validate_png
-from digitrec.domain.ports import SubmissionRepository
+from digitrec.domain.errors import DigitrecError
+from digitrec.domain.ports import SubmissionTransfer
+from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.recognition import Problem
+from digitrec.domain.submissions import Submission, validate_png
 
 
 def submissions_in_order(
-    repo: SubmissionRepository,
+    repo: SubmissionTransfer,
     *,
     since: datetime | None = None,
     mismatches_only: bool = False,
@@ -71,7 +73,7 @@ def as_submission(record: SubmissionRecord) -> Submission:
 
 
 def import_submissions(
-    repo: SubmissionRepository,
+    repo: SubmissionTransfer,
     records: Iterable[SubmissionRecord | Problem],
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:

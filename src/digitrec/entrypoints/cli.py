@@ -14,15 +14,19 @@ from pathlib import Path
 import click
 
 from digitrec import __version__
-from digitrec.domain.model import DigitrecError
-from digitrec.domain.training import TrainConfig
+from digitrec.domain.training import TrainConfig, TrainingRun
 from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
+    DEVICE_OPTION,
+    METRICS_JSONL_OPTION,
     MODEL_OPTION,
     MODELS_DIR_OPTION,
+    PLOTS_DIR_OPTION,
+    DigitrecGroup,
     container_from,
     database_options,
     epoch_metrics_writer,
+    percent,
 )
 
 log = logging.getLogger("digitrec")
@@ -38,7 +42,10 @@ def configure_logging(verbose: bool) -> None:
     )
 
 
-@click.group(context_settings={"auto_envvar_prefix": "DIGITREC", "help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=DigitrecGroup,
+    context_settings={"auto_envvar_prefix": "DIGITREC", "help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="digitrec")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logs (as does LOG_LEVEL_DEBUG=1).")
 def cli(verbose: bool) -> None:
@@ -58,7 +65,7 @@ def cli(verbose: bool) -> None:
     help="Peak learning rate of the one-cycle schedule.",
 )
 @click.option("--seed", default=TrainConfig.seed, show_default=True, type=int)
-@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@DEVICE_OPTION
 @click.option(
     "--target-accuracy",
     type=click.FloatRange(0, 1),
@@ -71,21 +78,9 @@ def cli(verbose: bool) -> None:
     help="Train on MNIST as it is: no drawing-like augmentation, no synthetic digits, no non-digits (so the "
     "model has no not-a-digit verdict). The fast recipe.",
 )
-@click.option(
-    "--models-dir",
-    default="models",
-    show_default=True,
-    envvar="DIGITREC_MODELS_DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-)
-@click.option(
-    "--plots-dir", default="plots", show_default=True, type=click.Path(file_okay=False, path_type=Path)
-)
-@click.option(
-    "--metrics-jsonl",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write one JSON object per epoch to this file.",
-)
+@MODELS_DIR_OPTION
+@PLOTS_DIR_OPTION
+@METRICS_JSONL_OPTION
 @click.pass_context
 def train(
     ctx: click.Context,
@@ -102,7 +97,7 @@ def train(
     metrics_jsonl: Path | None,
 ) -> None:
     """Train a CNN on MNIST; write the checkpoint to --models-dir and plots to --plots-dir."""
-    from digitrec.domain.services import train_model
+    from digitrec.domain.learning import train_model
 
     container = container_from(ctx, data_dir=str(data_dir), models_dir=str(models_dir))
     config = TrainConfig(
@@ -114,32 +109,34 @@ def train(
         target_accuracy=target_accuracy,
         augment=not no_augment,
     )
-    try:
-        with epoch_metrics_writer(metrics_jsonl) as on_epoch:
-            run, plots = train_model(container.trainer(), container.plotter(), config, plots_dir, on_epoch)
-    except (DigitrecError, ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    with epoch_metrics_writer(metrics_jsonl) as on_epoch:
+        run, plots = train_model(container.trainer(), container.plotter(), config, plots_dir, on_epoch)
+    echo_run(run)
+    for path in plots:
+        click.echo(f"plot: {path}")
+
+
+def echo_run(run: TrainingRun) -> None:
+    """The chosen epoch, test accuracy, calibration and verdict of a run, and where its checkpoint is."""
     best = run.history[run.best_epoch - 1]
     click.echo(
         f"model {run.version}: epoch {run.best_epoch} selected on validation "
-        f"({100 * best.val_accuracy:.2f}%), MNIST test accuracy {100 * run.test_accuracy:.2f}%, "
+        f"({percent(best.val_accuracy)}), MNIST test accuracy {percent(run.test_accuracy)}, "
         f"{run.seconds:.1f}s"
     )
     calibration = run.calibration
     if calibration is not None:
         click.echo(
             f"calibration: temperature {calibration.temperature:.2f}, expected calibration error on "
-            f"validation digits {100 * calibration.ece_before:.2f}% -> {100 * calibration.ece_after:.2f}%"
+            f"validation digits {percent(calibration.ece_before)} -> {percent(calibration.ece_after)}"
         )
     if calibration is not None and calibration.reject_threshold is not None:
         click.echo(
-            f"not a digit: refuses {100 * calibration.digits_refused:.2f}% of validation digits and "
-            f"{100 * (calibration.non_digits_refused or 0):.1f}% of validation non-digits "
+            f"not a digit: refuses {percent(calibration.digits_refused)} of validation digits and "
+            f"{percent(calibration.non_digits_refused, 1)} of validation non-digits "
             f"(AUROC {calibration.auroc:.4f})"
         )
     click.echo(f"checkpoint: {run.checkpoint_path}")
-    for path in plots:
-        click.echo(f"plot: {path}")
 
 
 @cli.command()

@@ -1,20 +1,45 @@
-"""What the CLI's command modules share: the container they get, common options, metrics output."""
+"""What the CLI's command modules share: one error mapping, the options several commands take (defined
+once, with defaults from settings.py), the container they get, and how numbers are printed."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from digitrec.domain.model import DigitrecError
+from digitrec import settings
+from digitrec.domain.errors import DigitrecError
 from digitrec.domain.training import EpochMetrics
 
 if TYPE_CHECKING:
     from digitrec.containers import Container
+
+
+class DigitrecGroup(click.Group):
+    """A command group whose commands' errors a user can act on (`DigitrecError`, and `OSError`: a full
+    disk, a missing folder) end as `Error: <message>` and exit status 1, instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (DigitrecError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def percent(value: float | None, places: int = 2) -> str:
+    """`99.50%`; `-` for a value that does not exist (a digit without examples)."""
+    return "-" if value is None else f"{100 * value:.{places}f}%"
+
+
+def echo_confusion(confusion: Sequence[Sequence[int]]) -> None:
+    click.echo("confusion (rows: true digit, columns: predicted)")
+    click.echo("     " + "".join(f"{d:>6}" for d in range(len(confusion))))
+    for d, row in enumerate(confusion):
+        click.echo(f"{d:>5}" + "".join(f"{c:>6}" for c in row))
 
 
 def container_from(ctx: click.Context, **config: object) -> Container:
@@ -30,7 +55,7 @@ def container_from(ctx: click.Context, **config: object) -> Container:
 DATA_DIR_OPTION = click.option(
     "--data-dir",
     envvar="DIGITREC_DATA_DIR",
-    default="data",
+    default=settings.DATA_DIR,
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="MNIST root (torchvision layout: DIR/MNIST/raw/...); downloaded there when missing.",
@@ -38,18 +63,18 @@ DATA_DIR_OPTION = click.option(
 DATABASE_URL_OPTION = click.option(
     "--database-url",
     envvar="DIGITREC_DATABASE_URL",
-    default="sqlite:///digitrec.db",
+    default=settings.DATABASE_URL,
     show_default=True,
     help="Submission database, a SQLAlchemy URL (PostgreSQL: postgresql+psycopg://user:password@host/db); "
-    "a SQLite file is created when missing.",
+    f"a SQLite file is created when missing; {settings.MEMORY_DATABASE_URL} keeps a throwaway store in "
+    "memory (a demo: nothing survives the process).",
 )
-MAX_DATABASE_TIMEOUT = 3600.0  # seconds; the app reads DIGITREC_DATABASE_TIMEOUT within the same bound
 DATABASE_TIMEOUT_OPTION = click.option(
     "--database-timeout",
     envvar="DIGITREC_DATABASE_TIMEOUT",
-    type=click.FloatRange(0, MAX_DATABASE_TIMEOUT, min_open=True),
+    type=click.FloatRange(0, settings.MAX_DATABASE_TIMEOUT, min_open=True),
     help="Seconds a database call may wait for a lock, a connection or the server before it fails "
-    "[default: 15].",
+    f"[default: {settings.DATABASE_TIMEOUT:g}].",
 )
 
 
@@ -60,7 +85,7 @@ def database_options(command: Callable) -> Callable:
 
 MODELS_DIR_OPTION = click.option(
     "--models-dir",
-    default="models",
+    default=settings.MODELS_DIR,
     show_default=True,
     envvar="DIGITREC_MODELS_DIR",
     type=click.Path(file_okay=False, path_type=Path),
@@ -76,12 +101,26 @@ MODEL_OPTION = click.option(
 )
 
 
+PLOTS_DIR_OPTION = click.option(
+    "--plots-dir",
+    default=settings.PLOTS_DIR,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the run's plots go.",
+)
+DEVICE_OPTION = click.option(
+    "--device", default=settings.DEVICES[0], show_default=True, type=click.Choice(settings.DEVICES)
+)
+METRICS_JSONL_OPTION = click.option(
+    "--metrics-jsonl",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write one JSON object per epoch to this file.",
+)
+
+
 def classifier_from(ctx: click.Context, model_path: Path | None, models_dir: Path):
-    try:
-        config = {"model_path": str(model_path) if model_path else None, "models_dir": str(models_dir)}
-        return container_from(ctx, **config).classifier()
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
+    config = {"model_path": str(model_path) if model_path else None, "models_dir": str(models_dir)}
+    return container_from(ctx, **config).classifier()
 
 
 @contextmanager

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
-from digitrec.domain.model import DigitrecError
-from digitrec.domain.training import FineTuneConfig
+from digitrec.domain.training import FineTuneConfig, FineTuneResult
 from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
+    DEVICE_OPTION,
+    METRICS_JSONL_OPTION,
     MODELS_DIR_OPTION,
+    PLOTS_DIR_OPTION,
+    DigitrecGroup,
     container_from,
     database_options,
     epoch_metrics_writer,
+    percent,
 )
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.2f}%"
 
 
 @click.command()
@@ -31,7 +32,7 @@ def percent(value: float | None) -> str:
 @click.option("--epochs", default=FineTuneConfig.epochs, show_default=True, type=click.IntRange(1))
 @click.option("--lr", default=FineTuneConfig.lr, show_default=True, type=click.FloatRange(0, min_open=True))
 @click.option("--seed", default=FineTuneConfig.seed, show_default=True, type=int)
-@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@DEVICE_OPTION
 @click.option(
     "--submission-share",
     default=FineTuneConfig.submission_share,
@@ -46,29 +47,25 @@ def percent(value: float | None) -> str:
     type=click.IntRange(1),
     help="Refuse with fewer training submissions than this.",
 )
-@click.option(
-    "--plots-dir", default="plots", show_default=True, type=click.Path(file_okay=False, path_type=Path)
-)
-@click.option("--metrics-jsonl", type=click.Path(dir_okay=False, path_type=Path))
+@PLOTS_DIR_OPTION
+@METRICS_JSONL_OPTION
 @click.pass_context
 def finetune(
     ctx: click.Context,
-    from_version,
-    data_dir,
-    database_url,
-    database_timeout,
-    models_dir,
-    epochs,
-    lr,
-    seed,
-    device,
-    submission_share,
-    min_submissions,
-    plots_dir,
-    metrics_jsonl,
+    from_version: str | None,
+    data_dir: Path,
+    database_url: str,
+    database_timeout: float | None,
+    models_dir: Path,
+    plots_dir: Path,
+    metrics_jsonl: Path | None,
+    **hyperparameters: Any,
 ) -> None:
-    """Fine-tune the live model on MNIST plus the stored submissions; write a new version (not promoted)."""
-    from digitrec.domain.finetuning import finetune_model
+    """Fine-tune the live model on MNIST plus the stored submissions; write a new version (not promoted).
+
+    The hyperparameters (--epochs, --lr, --seed, --device, --submission-share, --min-submissions) go into
+    a FineTuneConfig as they are."""
+    from digitrec.domain.learning import finetune_model
 
     container = container_from(
         ctx,
@@ -77,21 +74,18 @@ def finetune(
         database_timeout=database_timeout,
         models_dir=str(models_dir),
     )
-    config = FineTuneConfig(
-        epochs=epochs,
-        lr=lr,
-        seed=seed,
-        device=device,
-        submission_share=submission_share,
-        min_submissions=min_submissions,
-    )
-    try:
-        with epoch_metrics_writer(metrics_jsonl) as on_epoch:
-            models, repo = container.models(), container.submissions()
-            result = finetune_model(container.trainer(), models, repo, config, from_version, on_epoch)
-        plots = container.plotter().plot(result.run, plots_dir)
-    except (DigitrecError, ValueError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    config = FineTuneConfig(**hyperparameters)
+    with epoch_metrics_writer(metrics_jsonl) as on_epoch:
+        trainer, plotter, registry = container.trainer(), container.plotter(), container.models()
+        result, plots = finetune_model(
+            trainer, plotter, registry, container.submissions(), config, plots_dir, from_version, on_epoch
+        )
+    echo_finetuned(result)
+    for path in plots:
+        click.echo(f"plot: {path}")
+
+
+def echo_finetuned(result: FineTuneResult) -> None:
     click.echo(
         f"model {result.run.version} (from {result.parent}, {result.submissions_used} submissions, "
         f"{result.heldout} held out)"
@@ -104,11 +98,9 @@ def finetune(
         f"checkpoint: {result.run.checkpoint_path}\n"
         f"make it live with: digitrec models promote {result.run.version}"
     )
-    for path in plots:
-        click.echo(f"plot: {path}")
 
 
-@click.group()
+@click.group(cls=DigitrecGroup)
 def models() -> None:
     """List model versions and choose the live one."""
 
@@ -119,10 +111,7 @@ def models() -> None:
 @click.pass_context
 def list_models(ctx: click.Context, models_dir: Path, as_json: bool) -> None:
     """Every version: parent, created, MNIST test and held-out submission accuracy, which one is live."""
-    try:
-        records = container_from(ctx, models_dir=str(models_dir)).models().list()
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
+    records = container_from(ctx, models_dir=str(models_dir)).models().list()
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in records], indent=2))
         return
@@ -141,10 +130,7 @@ def list_models(ctx: click.Context, models_dir: Path, as_json: bool) -> None:
 @click.pass_context
 def promote(ctx: click.Context, version: str, models_dir: Path, force: bool) -> None:
     """Make VERSION the live model; a running app switches to it on its next prediction."""
-    from digitrec.domain.finetuning import promote_model
+    from digitrec.domain.model_versions import promote_model
 
-    try:
-        record = promote_model(container_from(ctx, models_dir=str(models_dir)).models(), version, force=force)
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
+    record = promote_model(container_from(ctx, models_dir=str(models_dir)).models(), version, force=force)
     click.echo(f"{record.version} is live (MNIST test {percent(record.test_accuracy)})")

@@ -8,9 +8,17 @@ from pathlib import Path
 
 import click
 
-from digitrec.domain.model import DigitrecError, Prediction
+from digitrec.domain.errors import DigitrecError
+from digitrec.domain.predictions import Prediction
 from digitrec.domain.recognition import Evaluation
-from digitrec.entrypoints.cli_common import MODEL_OPTION, MODELS_DIR_OPTION, classifier_from
+from digitrec.entrypoints.cli_common import (
+    MODEL_OPTION,
+    MODELS_DIR_OPTION,
+    classifier_from,
+    container_from,
+    echo_confusion,
+    percent,
+)
 
 
 @click.command()
@@ -31,14 +39,14 @@ def predict(
 
     Prints `IMAGE: 7 (99.9%)`, or `IMAGE: not a digit (best guess 4, 38%)` when the model says the drawing
     does not look like a digit (is_digit false in --json; digit and confidence are then the best guess)."""
-    from digitrec.adapters.image_codec import read_image
     from digitrec.domain.recognition import recognise
 
     classifier = classifier_from(ctx, model_path, models_dir)
+    codec = container_from(ctx).images()
     results, failed = [], 0
     for path in images:
         try:
-            prediction = recognise(classifier, read_image(path)).prediction
+            prediction = recognise(classifier, codec.read(path)).prediction
         except DigitrecError as exc:
             click.echo(f"{path}: error: {exc}", err=True)
             failed += 1
@@ -63,8 +71,8 @@ def predict(
 def verdict_of(prediction: Prediction) -> str:
     """`7 (99.9%)`, or `not a digit (best guess 4, 38%)`."""
     if prediction.is_digit:
-        return f"{prediction.digit} ({100 * prediction.confidence:.1f}%)"
-    return f"not a digit (best guess {prediction.digit}, {100 * prediction.confidence:.0f}%)"
+        return f"{prediction.digit} ({percent(prediction.confidence, 1)})"
+    return f"not a digit (best guess {prediction.digit}, {percent(prediction.confidence, 0)})"
 
 
 @click.command()
@@ -96,29 +104,29 @@ def evaluate(
     refused (as it should)."""
     from tqdm import tqdm
 
-    from digitrec.adapters.labelled_folder import read_labelled_folder
-    from digitrec.domain.recognition import evaluate as evaluate_images
+    from digitrec.domain.recognition import evaluate_folder
 
     classifier = classifier_from(ctx, model_path, models_dir)
-    try:
-        items, problems = read_labelled_folder(folder)
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
-    with tqdm(total=len(items), unit="img", desc="evaluating", disable=None) as bar:
-        report, unreadable = evaluate_images(classifier, items, on_progress=bar.update)
-    for problem in sorted(problems + unreadable, key=lambda p: p.line):
-        click.echo(f"skipped {problem}", err=True)
-    if plot is not None:
-        from digitrec.adapters.matplotlib_plotter import save_confusion_plot
+    container = container_from(ctx)
+    with tqdm(unit="img", desc="evaluating", disable=None) as bar:
 
-        save_confusion_plot(report.confusion, f"{folder}: {accuracy_of(report)}", plot)
+        def on_progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done)
+
+        folders, plotter = container.labelled_folders(), container.plotter()
+        result = evaluate_folder(classifier, folders, folder, plotter, plot, on_progress)
+    for problem in result.problems:
+        click.echo(f"skipped {problem}", err=True)
+    report = result.evaluation
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
     click.echo(f"{accuracy_of(report)} ({classifier.info.version})")
     echo_refusals(report)
     if report.n:
-        echo_per_digit(report)
+        click.echo("per digit: " + "  ".join(f"{d}: {percent(a, 1)}" for d, a in report.per_class.items()))
+        echo_confusion(report.confusion)
 
 
 def accuracy_of(report: Evaluation) -> str:
@@ -126,30 +134,14 @@ def accuracy_of(report: Evaluation) -> str:
     if not report.n:
         return "no digit images: accuracy not applicable"
     images = "digit images" if report.non_digits else "images"
-    return f"{report.n} {images}, accuracy {100 * report.accuracy:.2f}%"
+    return f"{report.n} {images}, accuracy {percent(report.accuracy)}"
 
 
 def echo_refusals(report: Evaluation) -> None:
     """How many digits the model refused as not digits, and how many of the `none` rows it refused."""
     if report.n:
-        share = 100 * report.refused / report.n
-        click.echo(f"refused as not a digit: {report.refused:,} of {report.n:,} digits ({share:.2f}%)")
+        share = percent(report.refused / report.n)
+        click.echo(f"refused as not a digit: {report.refused:,} of {report.n:,} digits ({share})")
     if report.non_digits:
-        share = 100 * report.non_digits_refused / report.non_digits
-        click.echo(
-            f"not-a-digit rows: {report.non_digits_refused:,} of {report.non_digits:,} refused ({share:.1f}%)"
-        )
-
-
-def echo_per_digit(report: Evaluation) -> None:
-    """Accuracy per digit and the confusion matrix."""
-    click.echo(
-        "per digit: "
-        + "  ".join(
-            f"{d}: {'-' if acc is None else f'{100 * acc:.1f}%'}" for d, acc in report.per_class.items()
-        )
-    )
-    click.echo("confusion (rows: true digit, columns: predicted)")
-    click.echo("     " + "".join(f"{d:>6}" for d in range(10)))
-    for d, row in enumerate(report.confusion):
-        click.echo(f"{d:>5}" + "".join(f"{c:>6}" for c in row))
+        refused, share = report.non_digits_refused, percent(report.non_digits_refused / report.non_digits, 1)
+        click.echo(f"not-a-digit rows: {refused:,} of {report.non_digits:,} refused ({share})")

@@ -13,17 +13,20 @@ from pathlib import Path
 
 import click
 
-from digitrec.domain.model import NUM_CLASSES, DigitrecError
-from digitrec.entrypoints.cli_common import container_from, database_options
+from digitrec.domain.predictions import NUM_CLASSES
+from digitrec.entrypoints.cli_common import (
+    DigitrecGroup,
+    container_from,
+    database_options,
+    echo_confusion,
+    percent,
+)
 
 logging.getLogger("alembic").setLevel(logging.WARNING)  # on a terminal, one line per upgrade is enough
 
 
 def repository_from(ctx: click.Context, database_url: str, database_timeout: float | None):
-    try:
-        return container_from(ctx, database_url=database_url, database_timeout=database_timeout).submissions()
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return container_from(ctx, database_url=database_url, database_timeout=database_timeout).submissions()
 
 
 def parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
@@ -36,7 +39,7 @@ def parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@click.group()
+@click.group(cls=DigitrecGroup)
 def submissions() -> None:
     """Export, import and count the stored submissions."""
 
@@ -62,16 +65,12 @@ def export_submissions(
     """Write FOLDER/<id>.png for each submission, oldest first, and FOLDER/labels.csv (file, label,
     predicted, model_version, created_at, probabilities): `digitrec evaluate FOLDER` and `submissions
     import FOLDER` read it as it is."""
-    from digitrec.adapters.submission_folder import SubmissionFolderWriter
     from digitrec.domain.transfer import submissions_in_order
 
     repo = repository_from(ctx, database_url, database_timeout)
-    try:
-        with SubmissionFolderWriter(folder) as writer:
-            for submission in submissions_in_order(repo, since=since, mismatches_only=only_mismatches):
-                writer.write(submission)
-    except (DigitrecError, OSError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    with container_from(ctx).submission_folders().writer(folder) as writer:
+        for submission in submissions_in_order(repo, since=since, mismatches_only=only_mismatches):
+            writer.write(submission)
     click.echo(f"exported {writer.count} submissions to {folder}")
 
 
@@ -88,16 +87,12 @@ def import_submissions(
     probability on `predicted`. Unusable rows are reported on stderr (exit status 1); the others are added."""
     from tqdm import tqdm
 
-    from digitrec.adapters.submission_folder import read_submission_folder
     from digitrec.domain.transfer import import_submissions as import_records
 
     repo = repository_from(ctx, database_url, database_timeout)
-    try:
-        records = read_submission_folder(folder)
-        with tqdm(unit="row", desc="importing", disable=None) as bar:
-            report = import_records(repo, records, on_progress=bar.update)
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
+    records = container_from(ctx).submission_folders().read(folder)
+    with tqdm(unit="row", desc="importing", disable=None) as bar:
+        report = import_records(repo, records, on_progress=bar.update)
     for problem in report.problems:
         click.echo(f"skipped {problem}", err=True)
     click.echo(
@@ -119,10 +114,7 @@ def submission_stats(
     the database)."""
     from digitrec.domain.submitting import live_stats
 
-    try:
-        stats = live_stats(repository_from(ctx, database_url, database_timeout))
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
+    stats = live_stats(repository_from(ctx, database_url, database_timeout))
     overall, counts = stats.evaluation, stats.per_digit_count
     if as_json:
         summary = {
@@ -139,21 +131,17 @@ def submission_stats(
         }
         click.echo(json.dumps(summary, indent=2))
         return
-    click.echo(f"{overall.n} submissions, live accuracy {100 * overall.accuracy:.2f}%")
+    click.echo(f"{overall.n} submissions, live accuracy {percent(overall.accuracy)}")
     click.echo(f"{'model version':<32}{'submissions':>12}{'accuracy':>10}")
     for v in stats.per_version:
-        click.echo(f"{v.version:<32}{v.n:>12}{100 * v.accuracy:>9.2f}%")
+        click.echo(f"{v.version:<32}{v.n:>12}{percent(v.accuracy):>10}")
     click.echo(f"{'true digit':<32}{'submissions':>12}{'accuracy':>10}")
     for d in range(NUM_CLASSES):
-        accuracy = overall.per_class[d]
-        click.echo(f"{d:<32}{counts[d]:>12}{'-' if accuracy is None else f'{100 * accuracy:.2f}%':>10}")
-    click.echo("confusion (rows: true digit, columns: predicted)")
-    click.echo("     " + "".join(f"{d:>6}" for d in range(NUM_CLASSES)))
-    for d, row in enumerate(overall.confusion):
-        click.echo(f"{d:>5}" + "".join(f"{c:>6}" for c in row))
+        click.echo(f"{d:<32}{counts[d]:>12}{percent(overall.per_class[d]):>10}")
+    echo_confusion(overall.confusion)
 
 
-@click.group()
+@click.group(cls=DigitrecGroup)
 def db() -> None:
     """The submission database's schema."""
 
@@ -163,10 +151,6 @@ def db() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context, database_url: str, database_timeout: float | None) -> None:
     """Apply the pending schema migrations. (Every command and the app also do this when they start.)"""
-    try:
-        revision = container_from(
-            ctx, database_url=database_url, database_timeout=database_timeout
-        ).database_revision()
-    except DigitrecError as exc:
-        raise click.ClickException(str(exc)) from exc
+    container = container_from(ctx, database_url=database_url, database_timeout=database_timeout)
+    revision = container.database_revision()
     click.echo(f"submission database schema at revision {revision}, the newest this digitrec knows")

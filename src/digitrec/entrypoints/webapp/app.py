@@ -6,8 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from digitrec.domain.model import ModelNotFound
-from digitrec.entrypoints.webapp.wiring import HOW_TO_GET_A_MODEL, get_container
+from digitrec.entrypoints.webapp.wiring import get_container, live_classifier
 
 HERE = Path(__file__).parent
 
@@ -29,12 +28,8 @@ page = st.navigation(
 
 with st.sidebar:
     st.subheader("Live model")
-    try:
-        model = get_container().classifier().info
-    except ModelNotFound as exc:
-        st.error(f"No model is loaded: {exc}")
-        st.caption(HOW_TO_GET_A_MODEL)
-    else:
+    if (classifier := live_classifier(get_container())) is not None:
+        model = classifier.info
         st.markdown(f"**{model.version}**")
         if model.test_accuracy is not None:
             st.metric("MNIST test accuracy", f"{100 * model.test_accuracy:.2f}%")

@@ -7,12 +7,12 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from digitrec.adapters.image_codec import decode_image, encode_png
-from digitrec.domain.model import InvalidImage, ModelNotFound, Prediction, StorageUnavailable
+from digitrec.domain.errors import InvalidImage, ModelNotFound, StorageUnavailable
+from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import EmptyDrawing
-from digitrec.domain.recognition import recognise
+from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import submit_drawing
-from digitrec.entrypoints.webapp.wiring import HOW_TO_GET_A_MODEL, get_container
+from digitrec.entrypoints.webapp.wiring import get_container, live_classifier, show_missing_model
 
 CANVAS_SIDE = 280
 PREVIEW_SCALE = 4  # the 28x28 model input, shown at 112x112 with square pixels
@@ -37,16 +37,31 @@ def show_verdict(prediction: Prediction):
     return preview_column
 
 
+def recognise_canvas(image_bytes: bytes | None) -> tuple[bool, np.ndarray | None, Recognition | None]:
+    """Whether the canvas holds ink, its pixels, and what the model makes of them (None when it can't: the
+    page then says why)."""
+    if image_bytes is None:
+        return False, None, None
+    pixels = None
+    try:
+        pixels = images.decode(image_bytes, "the drawing")
+        return True, pixels, recognise(classifier, pixels)
+    except EmptyDrawing:
+        return False, pixels, None
+    except InvalidImage as exc:
+        st.error(f"The drawing could not be read: {exc}")
+    except ModelNotFound as exc:  # the live model went missing after the app started
+        show_missing_model(exc)
+    return True, pixels, None
+
+
 st.session_state.setdefault("canvas_round", 0)
 container = get_container()
+images = container.images()
 st.title("Draw a digit")
 banner = st.empty()  # where a failed submission says so, above everything else
 
-try:
-    classifier = container.classifier()
-except ModelNotFound as exc:
-    st.error(f"The model could not be loaded: {exc}")
-    st.info(HOW_TO_GET_A_MODEL)
+if (classifier := live_classifier(container)) is None:
     st.stop()
 
 drawing_side, result_side = st.columns([3, 4], gap="large")
@@ -66,21 +81,12 @@ with drawing_side:
     st.button("Clear", on_click=next_canvas)
 
 with result_side:
-    recognition = pixels = label = None
-    try:
-        if canvas.image_bytes is None:
-            raise EmptyDrawing("nothing drawn yet")
-        pixels = decode_image(canvas.image_bytes, "the drawing")
-        recognition = recognise(classifier, pixels)
-    except EmptyDrawing:
+    label = None
+    has_ink, pixels, recognition = recognise_canvas(canvas.image_bytes)
+    if not has_ink:
         if (saved := st.session_state.get("saved_id")) is not None:
             st.success(f"Saved as submission #{saved}. Thank you! Draw another one.")
         st.info("Draw a digit (0-9) on the black square: the model's guess appears as soon as there is ink.")
-    except InvalidImage as exc:
-        st.error(f"The drawing could not be read: {exc}")
-    except ModelNotFound as exc:  # the live model went missing after the app started
-        st.error(f"The model could not be loaded: {exc}")
-        st.info(HOW_TO_GET_A_MODEL)
     if recognition is not None:
         st.session_state.pop("saved_id", None)
         prediction = recognition.prediction
@@ -102,8 +108,9 @@ with result_side:
         )
     if st.button("Submit", type="primary", disabled=recognition is None):
         try:
+            png, version = images.encode_png(pixels), classifier.info.version
             st.session_state.saved_id = submit_drawing(
-                container.submissions(), recognition, encode_png(pixels), label, classifier.info.version
+                container.submissions(), recognition, png, label, version
             )
         except StorageUnavailable as exc:
             banner.error(f"Your drawing was not saved: {exc}. It is still on the canvas: try Submit again.")

@@ -6,7 +6,7 @@ import base64
 
 import streamlit as st
 
-from digitrec.domain.model import StorageUnavailable
+from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.submitting import history_page
 from digitrec.entrypoints.webapp.wiring import get_container
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from digitrec.domain.model import NUM_CLASSES, StorageUnavailable
+from digitrec.domain.errors import StorageUnavailable
+from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.submitting import live_stats
 from digitrec.entrypoints.webapp.wiring import get_container
 

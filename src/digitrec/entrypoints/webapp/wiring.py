@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 import streamlit as st
 
 from digitrec.containers import Container
-from digitrec.entrypoints.cli_common import MAX_DATABASE_TIMEOUT
+from digitrec.domain.errors import ModelNotFound
+from digitrec.domain.ports import Classifier
+from digitrec.settings import MAX_DATABASE_TIMEOUT
 
 
 def database_timeout(text: str) -> float:
@@ -57,3 +59,17 @@ def build_container(environ: Mapping[str, str] = os.environ) -> Container:
 @st.cache_resource(show_spinner=False)
 def get_container() -> Container:
     return build_container()
+
+
+def live_classifier(container: Container) -> Classifier | None:
+    """The model that answers, or None after saying on the page why there is none and how to get one."""
+    try:
+        return container.classifier()
+    except ModelNotFound as exc:
+        show_missing_model(exc)
+        return None
+
+
+def show_missing_model(exc: ModelNotFound) -> None:
+    st.error(f"The model could not be loaded: {exc}")
+    st.info(HOW_TO_GET_A_MODEL)

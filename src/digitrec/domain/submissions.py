@@ -1,13 +1,10 @@
-"""Plain domain types: what a prediction and a submission are, and the errors of the domain.
-
-Standard library and numpy only; adapters convert to and from their own representations. Training types
-are in training.py.
-"""
+"""What a submission is (a drawing, what the model said, the true label a person gave) and what storage
+counts about submissions. Standard library and numpy only; adapters convert to and from their own
+representations."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,56 +12,13 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-NUM_CLASSES = 10
-IMAGE_SIDE = 28
+from digitrec.domain.errors import InvalidImage
+from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, Prediction, validate_label
+
 MAX_IMAGE_BYTES = 8 * 1024 * 1024  # an encoded drawing is kilobytes; 8 MB is generous
 MAX_IMAGE_PIXELS = 4096 * 4096  # more than this is a decompression bomb, not a drawing
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_VERSION_LENGTH = 100  # characters of a model version, as the database stores it
-
-
-class DigitrecError(Exception):
-    """Base class for errors that a user can act on; the message says what to do."""
-
-
-class InvalidLabel(DigitrecError):
-    pass
-
-
-class InvalidImage(DigitrecError):
-    pass
-
-
-class ModelNotFound(DigitrecError):
-    pass
-
-
-class DatasetNotFound(DigitrecError):
-    pass
-
-
-class StorageUnavailable(DigitrecError):
-    pass
-
-
-def validate_label(label: object) -> int:
-    """Return `label` as an int in 0-9, or raise InvalidLabel saying what was wrong."""
-    if isinstance(label, bool) or not isinstance(label, int | np.integer):
-        raise InvalidLabel(f"label must be an integer digit 0-9, got {label!r}")
-    if not 0 <= int(label) < NUM_CLASSES:
-        raise InvalidLabel(f"label must be a digit 0-9, got {label}")
-    return int(label)
-
-
-def validate_probabilities(probabilities: tuple[float, ...] | list[float]) -> tuple[float, ...]:
-    values = tuple(float(p) for p in probabilities)
-    if len(values) != NUM_CLASSES:
-        raise ValueError(f"expected {NUM_CLASSES} probabilities, got {len(values)}")
-    if any(not math.isfinite(p) or p < 0.0 for p in values):
-        raise ValueError(f"probabilities must be finite and non-negative, got {values}")
-    if not math.isclose(sum(values), 1.0, abs_tol=1e-3):
-        raise ValueError(f"probabilities must sum to 1, got sum {sum(values):.6f}")
-    return values
 
 
 def validate_png(data: bytes) -> bytes:
@@ -81,46 +35,6 @@ def validate_png(data: bytes) -> bytes:
     if width * height == 0 or width * height > MAX_IMAGE_PIXELS:
         raise InvalidImage(f"the image is {width}x{height} pixels; at most {MAX_IMAGE_PIXELS:,} are allowed")
     return data
-
-
-def validate_is_digit(is_digit: object) -> bool:
-    """Return `is_digit` as a bool (numpy's bool too), or raise ValueError: 0, 1 or "yes" are not verdicts."""
-    if not isinstance(is_digit, bool | np.bool_):
-        raise ValueError(f"is_digit must be True or False, got {is_digit!r}")
-    return bool(is_digit)
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """What a classifier thinks of one image: the digit, all ten probabilities, and whether the image looks
-    like a digit at all. When `is_digit` is False, `digit` and `probabilities` are only the best guess."""
-
-    digit: int
-    probabilities: tuple[float, ...]
-    is_digit: bool = True
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "probabilities", validate_probabilities(self.probabilities))
-        object.__setattr__(self, "is_digit", validate_is_digit(self.is_digit))
-        validate_label(self.digit)
-
-    @classmethod
-    def from_probabilities(cls, probabilities: np.ndarray | list[float], is_digit: bool = True) -> Prediction:
-        values = [float(p) for p in probabilities]
-        return cls(digit=int(np.argmax(values)), probabilities=tuple(values), is_digit=is_digit)
-
-    @property
-    def confidence(self) -> float:
-        return self.probabilities[self.digit]
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What a user is told about the model that is answering."""
-
-    version: str
-    test_accuracy: float | None
-    created_at: str | None
 
 
 @dataclass(frozen=True)
@@ -189,3 +103,8 @@ class SubmissionStats:
             versions[version] = VersionCount(version, seen.n + n, seen.correct + n * (label == predicted))
         per_version = sorted(versions.values(), key=lambda v: (-v.n, v.version))
         return cls(tuple(tuple(row) for row in confusion), tuple(per_version))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite and naive inputs carry no zone: they are UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,4 +1,5 @@
-"""Refining the model from what people drew: fine-tune, list versions, promote one.
+"""Making a model learn: train one (on MNIST and drawings of its own), or fine-tune one on what people drew.
+Each use case trains through the `Trainer` port and plots through the `Plotter` port.
 
 Submissions are split once and for all by a hash of their id: the held-out share is never trained on, by
 this or any later fine-tuning, so before/after accuracies on it stay comparable.
@@ -8,22 +9,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 
-from digitrec.domain.model import DigitrecError, Submission
-from digitrec.domain.ports import ModelRegistry, SubmissionRepository, Trainer
+from digitrec.domain.model_versions import find_model
+from digitrec.domain.ports import ModelRegistry, Plotter, SubmissionTransfer, Trainer
+from digitrec.domain.submissions import Submission
 from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
     FineTuneResult,
     LabelledInputs,
-    ModelRecord,
     TooFewSubmissions,
+    TrainConfig,
+    TrainingRun,
 )
 from digitrec.domain.transfer import submissions_in_order
-
-PROMOTION_MARGIN = 0.002  # a candidate may be at most 0.2 points worse on MNIST test than the live model
 
 
 def is_heldout(submission_id: int, percent: int) -> bool:
@@ -49,25 +51,30 @@ def split_submissions(
     return as_inputs(train), as_inputs(heldout)
 
 
-def find_model(registry: ModelRegistry, version: str | None) -> ModelRecord:
-    if version is None:
-        return registry.live()
-    for record in registry.list():
-        if record.version == version:
-            return record
-    raise DigitrecError(f"no model version {version!r}; `digitrec models list` shows the versions there are")
+def train_model(
+    trainer: Trainer,
+    plotter: Plotter,
+    config: TrainConfig,
+    plots_dir: Path,
+    on_epoch: Callable[[EpochMetrics], None] | None = None,
+) -> tuple[TrainingRun, list[Path]]:
+    """Train a model, then plot its curves, confusion matrix and calibration into `plots_dir`."""
+    run = trainer.train(config, on_epoch=on_epoch)
+    return run, plotter.plot(run, plots_dir)
 
 
 def finetune_model(
     trainer: Trainer,
+    plotter: Plotter,
     registry: ModelRegistry,
-    repo: SubmissionRepository,
+    repo: SubmissionTransfer,
     config: FineTuneConfig,
+    plots_dir: Path,
     from_version: str | None = None,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
-) -> FineTuneResult:
-    """Fine-tune the live model (or `from_version`) on MNIST plus the stored submissions; the new version is
-    written but not promoted."""
+) -> tuple[FineTuneResult, list[Path]]:
+    """Fine-tune the live model (or `from_version`) on MNIST plus the stored submissions, and plot it into
+    `plots_dir`; the new version is written but not promoted."""
     parent = find_model(registry, from_version)
     newest_first = list(submissions_in_order(repo))[::-1]  # paged by id: none seen twice while others submit
     train, heldout = split_submissions(newest_first, config.heldout_percent)
@@ -76,25 +83,5 @@ def finetune_model(
             f"only {len(train)} submissions to learn from ({len(heldout)} more are held out for measuring); "
             f"fine-tuning needs at least {config.min_submissions}. Collect more drawings in the app first."
         )
-    return trainer.finetune(parent, train, heldout, config, on_epoch=on_epoch)
-
-
-def promote_model(
-    registry: ModelRegistry, version: str, force: bool = False, margin: float = PROMOTION_MARGIN
-) -> ModelRecord:
-    """Make `version` live, unless it is worse on MNIST test than the live model by more than `margin`."""
-    candidate, live = find_model(registry, version), registry.live()
-    if not force and candidate.version != live.version:
-        if candidate.test_accuracy is None or (
-            live.test_accuracy is not None and candidate.test_accuracy < live.test_accuracy - margin
-        ):
-            raise DigitrecError(
-                f"{version} scores {fmt(candidate.test_accuracy)} on MNIST test against "
-                f"{fmt(live.test_accuracy)} for the live {live.version}: more than {100 * margin:.1f} points "
-                "worse. Use --force to promote it anyway."
-            )
-    return registry.promote(candidate.version)
-
-
-def fmt(accuracy: float | None) -> str:
-    return "an unknown accuracy" if accuracy is None else f"{100 * accuracy:.2f}%"
+    result = trainer.finetune(parent, train, heldout, config, on_epoch=on_epoch)
+    return result, plotter.plot(result.run, plots_dir)

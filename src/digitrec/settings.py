@@ -1,0 +1,24 @@
+"""Every default setting, in one place, below the entrypoints: the container starts from these, the CLI's
+options show them, and the app checks its environment against the same bounds. Nothing here reads the
+environment or imports an adapter."""
+
+from __future__ import annotations
+
+DATABASE_URL = "sqlite:///digitrec.db"  # a SQLite file in the current folder, created on first use
+MEMORY_DATABASE_URL = "memory://"  # a throwaway in-memory store: a demo, nothing survives the process
+DATABASE_TIMEOUT = 15.0  # seconds a database call may wait for a lock, a connection or the server
+MAX_DATABASE_TIMEOUT = 3600.0
+DATA_DIR = "data"  # MNIST, in torchvision's layout
+MODELS_DIR = "models"  # model versions and which one is live
+PLOTS_DIR = "plots"
+DEVICES = ("auto", "cpu", "cuda")
+
+DEFAULTS = {
+    "database_url": DATABASE_URL,
+    "database_timeout": DATABASE_TIMEOUT,
+    "data_dir": DATA_DIR,
+    "models_dir": MODELS_DIR,
+    "model_path": None,
+    "download": True,
+    "progress": True,
+}
