@@ -23,7 +23,7 @@ import torch
 
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.torch_training import SPLIT_SEED
+from digitrec.adapters.training_data import SPLIT_SEED
 from digitrec.containers import Container
 from digitrec.domain.learning import finetune_model
 from digitrec.domain.ports import Classifier, SubmissionRepository

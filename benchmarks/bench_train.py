@@ -24,7 +24,7 @@ from torch import nn
 from torchvision import datasets, transforms
 
 from digitrec.adapters.torch_trainer import TorchTrainer
-from digitrec.adapters.torch_training import pick_device
+from digitrec.adapters.training_loop import pick_device
 from digitrec.domain.training import TrainConfig
 
 TARGET = 0.99

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from digitrec.containers import Container
@@ -124,3 +125,21 @@ def test_help_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "train" in out
     assert "torch loaded: False" in out
+
+
+def test_an_unavailable_device_is_an_error_message_not_a_traceback(mnist_dir, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    args = ["train", "--device", "cuda", "--data-dir", str(mnist_dir), "--models-dir", str(tmp_path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "Error: --device cuda was asked for" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_memory_storage_is_a_setting(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["submissions", "stats", "--json", "--database-url", "memory://"])
+    assert result.exit_code == 0 and '"n": 0' in result.output
+    assert list(tmp_path.iterdir()) == []  # no SQLite file was created

@@ -25,3 +25,7 @@ class DatasetNotFound(DigitrecError):
 
 class StorageUnavailable(DigitrecError):
     pass
+
+
+class DeviceUnavailable(DigitrecError):
+    pass

@@ -118,6 +118,11 @@ METRICS_JSONL_OPTION = click.option(
 )
 
 
+def json_option(what: str) -> Callable:
+    """--json, for every command that can print its result as JSON; `what` says what it prints."""
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
+
+
 def classifier_from(ctx: click.Context, model_path: Path | None, models_dir: Path):
     config = {"model_path": str(model_path) if model_path else None, "models_dir": str(models_dir)}
     return container_from(ctx, **config).classifier()

@@ -20,6 +20,7 @@ from digitrec.entrypoints.cli_common import (
     container_from,
     database_options,
     epoch_metrics_writer,
+    json_option,
     percent,
 )
 
@@ -107,7 +108,7 @@ def models() -> None:
 
 @models.command("list")
 @MODELS_DIR_OPTION
-@click.option("--json", "as_json", is_flag=True)
+@json_option("every version's fields")
 @click.pass_context
 def list_models(ctx: click.Context, models_dir: Path, as_json: bool) -> None:
     """Every version: parent, created, MNIST test and held-out submission accuracy, which one is live."""

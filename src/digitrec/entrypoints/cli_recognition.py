@@ -17,6 +17,7 @@ from digitrec.entrypoints.cli_common import (
     classifier_from,
     container_from,
     echo_confusion,
+    json_option,
     percent,
 )
 
@@ -25,12 +26,7 @@ from digitrec.entrypoints.cli_common import (
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @MODEL_OPTION
 @MODELS_DIR_OPTION
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print a JSON list of {file, digit, confidence, probabilities, is_digit}.",
-)
+@json_option("a list of {file, digit, confidence, probabilities, is_digit}")
 @click.pass_context
 def predict(
     ctx: click.Context, images: tuple[Path, ...], model_path: Path | None, models_dir: Path, as_json: bool
@@ -79,12 +75,7 @@ def verdict_of(prediction: Prediction) -> str:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @MODEL_OPTION
 @MODELS_DIR_OPTION
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print {n, accuracy, per_class, confusion, refused, non_digits, non_digits_refused} as JSON.",
-)
+@json_option("{n, accuracy, per_class, confusion, refused, non_digits, non_digits_refused}")
 @click.option(
     "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write the confusion matrix as PNG."
 )

@@ -19,6 +19,7 @@ from digitrec.entrypoints.cli_common import (
     container_from,
     database_options,
     echo_confusion,
+    json_option,
     percent,
 )
 
@@ -104,7 +105,7 @@ def import_submissions(
 
 
 @submissions.command("stats")
-@click.option("--json", "as_json", is_flag=True, help="Print n, accuracy, per_version, per_digit, confusion.")
+@json_option("n, accuracy, per_version, per_digit, confusion")
 @database_options
 @click.pass_context
 def submission_stats(

@@ -1,4 +1,4 @@
-"""Training, in the spirit of pytorch/examples `mnist/main.py` and airbench: one file, plain functions.
+"""The training loop, in the spirit of pytorch/examples `mnist/main.py` and airbench: plain functions.
 
 Speed comes from keeping the whole data set as one tensor on the device, slicing batches out of it with a
 seeded permutation, augmenting whole batches at once (no per-item Python, no DataLoader), and bf16
@@ -8,11 +8,12 @@ autocast where the hardware runs it natively (CUDA, and CPUs with AVX-512 BF16 o
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import math
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,13 +23,13 @@ from torch import nn
 from tqdm import tqdm
 
 import digitrec
-from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_augment import augment_batch
+from digitrec.adapters.training_data import Mixture, MnistSplits
+from digitrec.domain.errors import DeviceUnavailable
 from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig
 
 log = logging.getLogger(__name__)
 
-SPLIT_SEED = 20240101  # the validation split is the same for every training seed
 DIGITS = 10  # outputs beyond the first ten (not a digit) are not part of accuracy or loss on digits
 
 
@@ -36,12 +37,13 @@ def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but torch sees no CUDA device here")
+        raise DeviceUnavailable("--device cuda was asked for, but torch sees no CUDA device here")
     if name not in ("cpu", "cuda"):
-        raise ValueError(f"device must be auto, cpu or cuda, got {name!r}")
+        raise DeviceUnavailable(f"device must be auto, cpu or cuda, got {name!r}")
     return torch.device(name)
 
 
+@functools.cache
 def use_bf16(device: torch.device) -> bool:
     """bf16 autocast where the hardware has it: CUDA GPUs, and CPUs with AVX-512 BF16 or AMX (oneDNN then
     runs the convolutions about twice as fast as in float32)."""
@@ -50,110 +52,40 @@ def use_bf16(device: torch.device) -> bool:
     return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
-def to_images(data: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """uint8 (N, 28, 28) -> float (N, 1, 28, 28) in [0, 1] on `device`."""
-    return data.to(device)[:, None].float().div_(255.0)
-
-
-@dataclass(frozen=True)
-class MnistSplits:
-    """MNIST on the device: training images, a fixed validation split of them, and the official test set."""
-
-    train_x: torch.Tensor
-    train_y: torch.Tensor
-    val_x: torch.Tensor
-    val_y: torch.Tensor
-    test_x: torch.Tensor
-    test_y: torch.Tensor
-    sha256: dict[str, str]
-
-
-def load_splits(
-    data_dir: Path, download: bool, val_size: int, device: torch.device, limit: int | None = None
-) -> MnistSplits:
-    mnist = load_mnist(data_dir, download=download)
-    split = torch.randperm(len(mnist.train_images), generator=torch.Generator().manual_seed(SPLIT_SEED))
-    val_idx, train_idx = split[:val_size], split[val_size:][:limit]
-    return MnistSplits(
-        to_images(mnist.train_images[train_idx], device),
-        mnist.train_labels[train_idx].to(device),
-        to_images(mnist.train_images[val_idx], device),
-        mnist.train_labels[val_idx].to(device),
-        to_images(mnist.test_images, device),
-        mnist.test_labels.to(device),
-        mnist.sha256,
-    )
-
-
-@dataclass(frozen=True)
-class Mixture:
-    """What the epochs are drawn from: every MNIST training image once per epoch, plus a fixed number of
-    images drawn with repeats from each extra source (synthetic digits, non-digits, submissions)."""
-
-    images: torch.Tensor  # MNIST's first, then each source's
-    labels: torch.Tensor
-    mnist: int
-    sources: tuple[tuple[int, int, int], ...]  # (start, stop, per epoch) of each extra source
-
-    @classmethod
-    def of(cls, data: MnistSplits, extras: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Mixture:
-        extras = [(x, y, n) for x, y, n in extras if len(y) and n > 0]
-        images = torch.cat([data.train_x] + [x for x, _, _ in extras])
-        labels = torch.cat([data.train_y] + [y for _, y, _ in extras])
-        sources, start = [], len(data.train_x)
-        for x, _, per_epoch in extras:
-            sources.append((start, start + len(x), per_epoch))
-            start += len(x)
-        return cls(images, labels, len(data.train_x), tuple(sources))
-
-    @property
-    def per_epoch(self) -> int:
-        return self.mnist + sum(n for _, _, n in self.sources)
-
-    def epoch_order(self, g: torch.Generator) -> torch.Tensor:
-        device = self.images.device
-        parts = [torch.arange(self.mnist, device=device)]
-        parts += [torch.randint(a, b, (n,), generator=g, device=device) for a, b, n in self.sources]
-        order = torch.cat(parts)
-        return order[torch.randperm(len(order), generator=g, device=device)]
-
-
-def per_epoch(mnist: int, share: float) -> int:
-    """How many extra images make `share` of an epoch that holds `mnist` MNIST images besides."""
-    return round(mnist * share / (1 - share)) if share > 0 else 0
+def batches(
+    mixture: Mixture, g: torch.Generator, batch_size: int, augment: bool
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """One epoch of (images, labels) batches drawn from `mixture` in a seeded order, augmented if asked."""
+    order = mixture.epoch_order(g)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        images = mixture.images[idx]
+        yield (augment_batch(images, g) if augment else images), mixture.labels[idx]
 
 
 def train_epoch(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
-    mixture: Mixture,
-    order: torch.Tensor,
-    batch_size: int,
-    augment: bool,
-    g: torch.Generator,
+    epoch: Iterable[tuple[torch.Tensor, torch.Tensor]],
     label_smoothing: float = 0.0,
     progress: tqdm | None = None,
 ) -> float:
-    """One pass over `mixture.images[order]` in batches; returns the mean training loss."""
+    """One pass over the batches of `epoch`, a step each; returns the mean training loss."""
     model.train()
-    total, bf16 = torch.zeros((), device=order.device), use_bf16(order.device)
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        x, y = mixture.images[idx], mixture.labels[idx]
-        if augment:
-            x = augment_batch(x, g)
+    total, seen = 0.0, 0
+    for x, y in epoch:
         x = x.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(order.device.type, dtype=torch.bfloat16, enabled=bf16):
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=use_bf16(x.device)):
             loss = F.cross_entropy(model(x), y, label_smoothing=label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         scheduler.step()
-        total += loss.detach() * len(idx)
+        total, seen = total + loss.detach() * len(y), seen + len(y)
         if progress is not None:
-            progress.update(len(idx))
-    return total.item() / len(order)
+            progress.update(len(y))
+    return float(total) / seen
 
 
 @torch.inference_mode()
@@ -276,22 +208,10 @@ def fit(
     best: BestEpoch | None = None
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        label = f"epoch {epoch}/{config.epochs}"
-        with tqdm(
-            total=mixture.per_epoch, desc=label, unit="img", leave=False, disable=None if progress else True
-        ) as bar:
-            loss = train_epoch(
-                model,
-                optimizer,
-                scheduler,
-                mixture,
-                mixture.epoch_order(g),
-                config.batch_size,
-                augment,
-                g,
-                config.label_smoothing,
-                bar,
-            )
+        label, disable = f"epoch {epoch}/{config.epochs}", None if progress else True
+        with tqdm(total=mixture.per_epoch, desc=label, unit="img", leave=False, disable=disable) as bar:
+            epoch_batches = batches(mixture, g, config.batch_size, augment)
+            loss = train_epoch(model, optimizer, scheduler, epoch_batches, config.label_smoothing, bar)
         metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)
         history.append(metrics)
         log_epoch(metrics, config.epochs)
