@@ -14,6 +14,7 @@ import click
 from digitrec import settings
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.training import EpochMetrics
+from digitrec.entrypoints.formatting import percent  # noqa: F401  (the commands import it from here)
 
 if TYPE_CHECKING:
     from digitrec.containers import Container
@@ -28,11 +29,6 @@ class DigitrecGroup(click.Group):
             return super().invoke(ctx)
         except (DigitrecError, OSError) as exc:
             raise click.ClickException(str(exc)) from exc
-
-
-def percent(value: float | None, places: int = 2) -> str:
-    """`99.50%`; `-` for a value that does not exist (a digit without examples)."""
-    return "-" if value is None else f"{100 * value:.{places}f}%"
 
 
 def echo_confusion(confusion: Sequence[Sequence[int]]) -> None:

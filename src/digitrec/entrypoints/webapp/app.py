@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.wiring import get_container, live_classifier
 
 HERE = Path(__file__).parent
@@ -32,7 +33,7 @@ with st.sidebar:
         model = classifier.info
         st.markdown(f"**{model.version}**")
         if model.test_accuracy is not None:
-            st.metric("MNIST test accuracy", f"{100 * model.test_accuracy:.2f}%")
+            st.metric("MNIST test accuracy", percent(model.test_accuracy))
         st.caption(f"trained {model.created_at or 'at an unknown time'}")
 
 page.run()

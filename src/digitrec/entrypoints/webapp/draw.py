@@ -12,6 +12,7 @@ from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import EmptyDrawing
 from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import submit_drawing
+from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.wiring import get_container, live_classifier, show_missing_model
 
 CANVAS_SIDE = 280
@@ -29,11 +30,11 @@ def show_verdict(prediction: Prediction):
     if prediction.is_digit:
         digit_column, confidence_column, preview_column = st.columns(3)
         digit_column.metric("Predicted digit", prediction.digit)
-        confidence_column.metric("Confidence", f"{100 * prediction.confidence:.1f}%")
+        confidence_column.metric("Confidence", percent(prediction.confidence, 1))
         return preview_column
     verdict_column, preview_column = st.columns([2, 1])
     verdict_column.subheader("This doesn't look like a digit")
-    verdict_column.caption(f"best guess {prediction.digit}, {100 * prediction.confidence:.0f}%")
+    verdict_column.caption(f"best guess {prediction.digit}, {percent(prediction.confidence, 0)}")
     return preview_column
 
 

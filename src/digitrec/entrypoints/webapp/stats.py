@@ -8,6 +8,7 @@ import streamlit as st
 from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.submitting import live_stats
+from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.wiring import get_container
 
 DIGITS = [str(d) for d in range(NUM_CLASSES)]
@@ -26,7 +27,7 @@ if overall.n == 0:
 
 submissions_column, accuracy_column = st.columns(2)
 submissions_column.metric("Submissions", overall.n)
-accuracy_column.metric("Live accuracy", f"{100 * overall.accuracy:.1f}%")
+accuracy_column.metric("Live accuracy", percent(overall.accuracy, 1))
 
 st.subheader("Per model version")
 st.dataframe(
