@@ -21,8 +21,9 @@ import numpy as np
 import torch
 
 from digitrec.adapters.labelled_folder import read_labelled_folder
-from digitrec.adapters.torch_model import NOT_A_DIGIT, TorchClassifier, shipped_model_path
-from digitrec.domain.confidence import area_under, expected_calibration_error, roc_curve, softmax
+from digitrec.adapters.torch_calibration import not_a_digit_probability
+from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
+from digitrec.domain.confidence import area_under, expected_calibration_error, roc_curve
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.preprocessing import preprocess_canvas
 
@@ -42,12 +43,13 @@ def model_inputs(folder: Path) -> tuple[np.ndarray, np.ndarray]:
 
 @torch.inference_mode()
 def outputs(classifier: TorchClassifier, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(calibrated digit probabilities, not-a-digit probability, refused) for every image."""
-    logits = classifier.model(torch.from_numpy(images)[:, None]).double().numpy()
-    digits = softmax(logits[:, :NOT_A_DIGIT], classifier.verdict.temperature)
-    reject = softmax(logits)[:, NOT_A_DIGIT] if logits.shape[1] > NOT_A_DIGIT else np.zeros(len(images))
-    refused = np.array([not p.is_digit for p in classifier.predict_batch(images)])
-    return digits, reject, refused
+    """(calibrated digit probabilities, not-a-digit probability, refused) for every image, from one forward
+    pass turned into predictions by the classifier's own verdict."""
+    logits = classifier.model(torch.from_numpy(images)[:, None])
+    predictions = classifier.verdict.predictions(logits)
+    digits = np.array([p.probabilities for p in predictions])
+    refused = np.array([not p.is_digit for p in predictions])
+    return digits, not_a_digit_probability(logits.double().numpy()), refused
 
 
 def score_digits(name: str, probabilities: np.ndarray, labels: np.ndarray, refused: np.ndarray) -> dict:
@@ -142,8 +144,9 @@ def main() -> None:
         print(f"{'':14} most common errors: {', '.join(f'{k} x{v}' for k, v in top)}")
     report = {"model": classifier.info.version, "digit_sets": results}
     if args.non_digits:
-        negatives = np.concatenate([outputs(classifier, model_inputs(f)[0])[1] for f in args.non_digits])
-        refused = np.concatenate([outputs(classifier, model_inputs(f)[0])[2] for f in args.non_digits])
+        scored = [outputs(classifier, model_inputs(f)[0]) for f in args.non_digits]
+        negatives = np.concatenate([reject for _, reject, _ in scored])
+        refused = np.concatenate([refused for _, _, refused in scored])
         positives = np.concatenate(digit_scores)
         roc = roc_curve(1 - positives, 1 - negatives)
         auroc = area_under(roc)

@@ -82,3 +82,13 @@ def test_serve_hands_its_options_to_the_app_through_the_environment(monkeypatch,
         4.0,
         str(tmp_path),
     )
+
+
+def test_memory_url_gives_the_app_a_throwaway_store_and_no_database_file(tmp_path, monkeypatch):
+    from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+
+    monkeypatch.chdir(tmp_path)
+    container = wiring.build_container({"DIGITREC_DATABASE_URL": "memory://"})
+    assert isinstance(container.submissions(), InMemorySubmissionRepository)
+    assert container.submissions().count() == 0
+    assert list(tmp_path.iterdir()) == []

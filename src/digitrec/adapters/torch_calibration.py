@@ -57,7 +57,7 @@ def calibrate(
     return Calibration(
         temperature=temperature,
         reject_threshold=threshold,
-        ece_before=expected_calibration_error(before.max(1), before.argmax(1) == labels),
+        ece_before=expected_calibration_error(before.max(1), correct),  # a temperature keeps the argmax
         ece_after=expected_calibration_error(after.max(1), correct),
         digits_refused=float(np.mean(reject_digits > threshold)) if threshold is not None else 0.0,
         non_digits_refused=refused_non_digits,

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from digitrec.domain.errors import ModelNotFound
-from digitrec.domain.predictions import IMAGE_SIDE, ModelInfo, Prediction
+from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, ModelInfo, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def conv_bn_relu(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
     )
 
 
-NOT_A_DIGIT = 10  # the index of the eleventh output: "this drawing is not a digit"
+NOT_A_DIGIT = NUM_CLASSES  # the index of the eleventh output: "this drawing is not a digit"
 
 
 class DigitNet(nn.Module):

@@ -139,7 +139,7 @@ class TorchTrainer:
         heldout_data = as_tensors(heldout, device)
         heldout_before = accuracy_on(model, heldout_data)
         extras = [(*as_tensors(submissions, device), per_epoch(len(data.train_x), config.submission_share))]
-        extras += drawn.extras(len(data.train_x), 0.0, config.non_digits)[1:] if drawn else []
+        extras += drawn.extras(len(data.train_x), 0.0, config.non_digits) if drawn else []
         log.info(
             "fine-tuning %s on MNIST + %d submissions (%d held out)",
             parent.version,

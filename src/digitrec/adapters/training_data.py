@@ -126,7 +126,8 @@ class DrawnSets:
         )
 
     def extras(self, mnist: int, digit_share: float, non_digit_share: float):
-        """The Mixture sources: synthetic digits and non-digits (labelled NOT_A_DIGIT), at their shares."""
+        """The Mixture sources: synthetic digits and non-digits (labelled NOT_A_DIGIT), at their shares (a
+        share of 0 leaves a source out of the epochs: `Mixture.of` drops it)."""
         rejects = torch.full((len(self.non_digits),), NOT_A_DIGIT, device=self.non_digits.device)
         return [
             (*self.digits, per_epoch(mnist, digit_share)),

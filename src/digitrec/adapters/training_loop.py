@@ -26,11 +26,12 @@ import digitrec
 from digitrec.adapters.torch_augment import augment_batch
 from digitrec.adapters.training_data import Mixture, MnistSplits
 from digitrec.domain.errors import DeviceUnavailable
+from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig
 
 log = logging.getLogger(__name__)
 
-DIGITS = 10  # outputs beyond the first ten (not a digit) are not part of accuracy or loss on digits
+DIGITS = NUM_CLASSES  # outputs beyond the first ten (not a digit) are not part of accuracy or loss on digits
 
 
 def pick_device(name: str) -> torch.device:

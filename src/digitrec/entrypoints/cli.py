@@ -26,8 +26,8 @@ from digitrec.entrypoints.cli_common import (
     container_from,
     database_options,
     epoch_metrics_writer,
-    percent,
 )
+from digitrec.entrypoints.formatting import percent
 
 log = logging.getLogger("digitrec")
 

@@ -14,7 +14,6 @@ import click
 from digitrec import settings
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.training import EpochMetrics
-from digitrec.entrypoints.formatting import percent  # noqa: F401  (the commands import it from here)
 
 if TYPE_CHECKING:
     from digitrec.containers import Container

@@ -21,8 +21,8 @@ from digitrec.entrypoints.cli_common import (
     database_options,
     epoch_metrics_writer,
     json_option,
-    percent,
 )
+from digitrec.entrypoints.formatting import percent
 
 
 @click.command()

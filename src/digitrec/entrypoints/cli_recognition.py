@@ -18,8 +18,8 @@ from digitrec.entrypoints.cli_common import (
     container_from,
     echo_confusion,
     json_option,
-    percent,
 )
+from digitrec.entrypoints.formatting import percent
 
 
 @click.command()

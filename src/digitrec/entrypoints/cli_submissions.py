@@ -20,8 +20,8 @@ from digitrec.entrypoints.cli_common import (
     database_options,
     echo_confusion,
     json_option,
-    percent,
 )
+from digitrec.entrypoints.formatting import percent
 
 logging.getLogger("alembic").setLevel(logging.WARNING)  # on a terminal, one line per upgrade is enough
 
