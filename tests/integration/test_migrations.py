@@ -18,6 +18,8 @@ from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql
 from digitrec.containers import Container
 from digitrec.domain.errors import StorageUnavailable
 
+HEAD = "0003"
+
 # What `metadata.create_all` made before digitrec had migrations (the schema of revision 0001), verbatim.
 COLUMNS = """
     created_at {timestamp} NOT NULL,
@@ -61,19 +63,20 @@ def fill(engine: Engine, make_submission, n: int = 5) -> list[tuple]:
 
 
 def stored(engine: Engine) -> list[tuple]:
-    """Every field of every stored submission, oldest first."""
-    return [
-        (s.id, s.image_png, s.model_input.tobytes(), s.prediction, s.label, s.model_version, s.created_at)
-        for s in SqlSubmissionRepository(engine).oldest_after(0, 100)
-    ]
+    """Every field of every stored submission that revision 0001 has, oldest first (read with plain SQL, so
+    that it works at every revision)."""
+    columns = "id, image_png, model_input, probabilities, predicted, label, model_version, created_at"
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"SELECT {columns} FROM submissions ORDER BY id").all()
+    return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows]
 
 
 def test_a_new_database_gets_exactly_the_schema_of_orm_py(database_url):
     engine = create_sql_engine(database_url)
 
-    assert upgrade_database(engine) == head_revision() == schema_revision(engine) == "0002"
+    assert upgrade_database(engine) == head_revision() == schema_revision(engine) == HEAD
     assert differences_from_orm(engine) == []
-    assert upgrade_database(engine) == "0002"  # a second start changes nothing
+    assert upgrade_database(engine) == HEAD  # a second start changes nothing
 
 
 def test_a_database_at_the_first_revision_keeps_its_data_through_the_upgrade(database_url, make_submission):
@@ -82,12 +85,32 @@ def test_a_database_at_the_first_revision_keeps_its_data_through_the_upgrade(dat
     assert "ix_submissions_model_version" in index_names(engine)
     before = fill(engine, make_submission)
 
-    assert upgrade_database(engine) == "0002"
+    assert upgrade_database(engine) == HEAD
 
     assert stored(engine) == before
     assert "ix_submissions_stats" in index_names(engine)
     assert "ix_submissions_model_version" not in index_names(engine)
     assert differences_from_orm(engine) == []
+
+
+def test_the_submit_token_migration_keeps_the_rows_and_sqlite_keeps_autoincrement(
+    database_url, make_submission
+):
+    engine = create_sql_engine(database_url)
+    upgrade_database(engine, "0002")
+    before = fill(engine, make_submission)
+
+    assert upgrade_database(engine) == HEAD
+
+    assert stored(engine) == before
+    assert "uq_submissions_submit_token" in index_names(engine)
+    assert differences_from_orm(engine) == []
+    if engine.dialect.name == "sqlite":  # ids are never reused, so the table was altered, not copied
+        with engine.connect() as connection:
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'submissions'"
+            ).scalar()
+        assert "AUTOINCREMENT" in sql
 
 
 def test_a_database_made_before_migrations_is_adopted_with_its_data(database_url, make_submission):
@@ -98,7 +121,7 @@ def test_a_database_made_before_migrations_is_adopted_with_its_data(database_url
     before = fill(engine, make_submission)
     assert schema_revision(engine) is None
 
-    assert upgrade_database(engine) == "0002"
+    assert upgrade_database(engine) == HEAD
 
     assert stored(engine) == before
     assert differences_from_orm(engine) == []
@@ -127,7 +150,7 @@ def test_processes_starting_together_migrate_once(database_url):
             engine.dispose()
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        assert list(pool.map(lambda _: start(), range(4))) == ["0002"] * 4
+        assert list(pool.map(lambda _: start(), range(4))) == [HEAD] * 4
 
 
 def test_a_database_migrated_by_a_newer_digitrec_is_refused_with_a_clear_message(database_url):
@@ -161,7 +184,7 @@ def test_the_app_and_cli_container_upgrade_an_old_database_when_they_open_it(dat
 
     repo = container.submissions()
 
-    assert container.database_revision() == "0002" == schema_revision(engine)
+    assert container.database_revision() == HEAD == schema_revision(engine)
     assert repo.count() == 3 and stored(engine) == before
 
 

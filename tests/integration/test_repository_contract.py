@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -149,6 +150,52 @@ def test_writers_adding_the_same_pngs_at_once_store_each_exactly_once(repo, make
     assert len(added) == len(set(added)) == pngs
     assert repo.count() == pngs
     assert sorted(s.image_png for s in repo.latest(pngs + 10)) == sorted(s.image_png for s in submissions)
+
+
+def test_a_repeated_submit_token_stores_nothing_and_answers_the_first_id(repo, make_submission):
+    first = repo.add(replace(make_submission(seed=1), submit_token="canvas-token-1"))
+    repeat = repo.add(replace(make_submission(seed=1, label=8), submit_token="canvas-token-1"))
+    other = repo.add(replace(make_submission(seed=1), submit_token="canvas-token-2"))
+
+    assert repeat == first and other != first
+    assert repo.count() == 2
+    assert repo.get(first).label == 3 and repo.get(first).submit_token == "canvas-token-1"
+
+
+def test_submissions_without_a_token_are_each_stored(repo, make_submission):
+    ids = {repo.add(make_submission(seed=1)) for _ in range(3)}
+
+    assert len(ids) == 3 and repo.count() == 3
+
+
+def test_clicks_racing_with_one_token_store_one_row_and_all_see_its_id(repo, make_submission):
+    """8 threads submit 5 drawings at once, every drawing with its own token, as double clicks and several
+    browser tabs do: each drawing is stored once, and every call for it answers the same id."""
+    clicks, drawings = 8, 5
+    tokens = [f"token-{n:04d}" for n in range(drawings)]
+    start = threading.Barrier(clicks)
+
+    def click(order) -> list[tuple[str, int]]:
+        start.wait()
+        return [
+            (tokens[i], repo.add(replace(make_submission(seed=i), submit_token=tokens[i]))) for i in order
+        ]
+
+    orders = [np.random.default_rng(c).permutation(drawings) for c in range(clicks)]
+    with ThreadPoolExecutor(max_workers=clicks) as pool:
+        answers = [a for answers in pool.map(click, orders) for a in answers]
+
+    ids = {token: {id_ for t, id_ in answers if t == token} for token in tokens}
+    assert all(len(found) == 1 for found in ids.values()), ids
+    assert repo.count() == drawings
+    assert {repo.get(next(iter(found))).submit_token for found in ids.values()} == set(tokens)
+
+
+def test_add_unless_stored_skips_a_known_submit_token(repo, make_submission):
+    repo.add(replace(make_submission(seed=1), submit_token="canvas-token-1"))
+
+    assert repo.add_unless_stored(replace(make_submission(seed=2), submit_token="canvas-token-1")) is None
+    assert repo.count() == 1
 
 
 def test_stats_of_an_empty_repository(repo):

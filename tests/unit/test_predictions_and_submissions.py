@@ -108,6 +108,10 @@ def png_declaring(width: int, height: int) -> bytes:
         ({"model_input": np.full((28, 28), 2.0)}, InvalidImage, r"values in \[0, 1\]"),
         ({"model_input": np.full((28, 28), np.nan)}, InvalidImage, r"values in \[0, 1\]"),
         ({"model_version": ""}, ValueError, "1-100 characters"),
+        ({"submit_token": "short"}, ValueError, "8-64 letters"),
+        ({"submit_token": "x" * 65}, ValueError, "8-64 letters"),
+        ({"submit_token": "'; DROP TABLE submissions; --"}, ValueError, "8-64 letters"),
+        ({"submit_token": 12345678}, ValueError, "8-64 letters"),
         ({"model_version": "v" * 101}, ValueError, "1-100 characters"),
     ],
 )

@@ -17,15 +17,18 @@ class InMemorySubmissionRepository:
         self._lock = threading.Lock()
         self._submissions: dict[int, Submission] = {}
         self._images: set[str] = set()  # sha256 of every stored PNG
+        self._tokens: dict[str, int] = {}  # submit token -> id
         self._last_id = 0
 
     def add(self, submission: Submission) -> int:
         with self._lock:
-            return self._store(submission)
+            stored = self._tokens.get(submission.submit_token) if submission.submit_token else None
+            return stored if stored is not None else self._store(submission)
 
     def add_unless_stored(self, submission: Submission) -> int | None:
         with self._lock:
-            return None if submission.image_sha256 in self._images else self._store(submission)
+            known = submission.image_sha256 in self._images or submission.submit_token in self._tokens
+            return None if known else self._store(submission)
 
     def _store(self, submission: Submission) -> int:
         """Store it under the next id; the caller holds the lock."""
@@ -35,6 +38,8 @@ class InMemorySubmissionRepository:
             submission, id=self._last_id, model_input=submission.model_input.copy()
         )
         self._images.add(submission.image_sha256)
+        if submission.submit_token:
+            self._tokens[submission.submit_token] = self._last_id
         return self._last_id
 
     def get(self, submission_id: int) -> Submission | None:

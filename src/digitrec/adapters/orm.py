@@ -53,7 +53,10 @@ submissions = Table(
     Column("image_png", LargeBinary, nullable=False),
     Column("model_input", LargeBinary, nullable=False),  # 28*28 float32, little-endian, row-major
     Column("image_sha256", String(64), nullable=False, index=True),  # hex digest of image_png
+    # The app's idempotency key (one per canvas): a repeated submit finds the first row instead of adding one.
+    Column("submit_token", String(64), nullable=True),
     # The statistics (GROUP BY these three) read this index instead of every row with its images.
     Index("ix_submissions_stats", "model_version", "label", "predicted"),
+    Index("uq_submissions_submit_token", "submit_token", unique=True),
     sqlite_autoincrement=True,  # never reuse an id, even after deleting the newest row
 )

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -116,7 +118,7 @@ class SqlSubmissionRepository:
 
     def add(self, submission: Submission) -> int:
         with storage_errors(self._engine), self._engine.begin() as connection:  # one transaction
-            return insert_row(connection, submission)
+            return insert_row(connection, submission)[0]
 
     def add_unless_stored(self, submission: Submission) -> int | None:
         """Insert, then look for an earlier row with the same PNG and roll back if there is one. SQLite
@@ -130,11 +132,11 @@ class SqlSubmissionRepository:
                     connection.execute(
                         select(func.pg_advisory_xact_lock(IMAGE_LOCKS, image_lock_key(digest)))
                     )
-                new_id = insert_row(connection, submission)
+                new_id, inserted = insert_row(connection, submission)
                 earlier = select(submissions.c.id).where(
                     submissions.c.image_sha256 == digest, submissions.c.id != new_id
                 )
-                if connection.execute(earlier.limit(1)).first() is not None:
+                if not inserted or connection.execute(earlier.limit(1)).first() is not None:
                     raise AlreadyStored
                 return new_id
         except AlreadyStored:  # raised inside the transaction, so it was rolled back
@@ -180,10 +182,30 @@ def mismatches(query: Select, only: bool) -> Select:
     return query.where(submissions.c.predicted != submissions.c.label) if only else query
 
 
-def insert_row(connection: Connection, submission: Submission) -> int:
-    """INSERT the submission in the caller's transaction; its new id."""
-    result = connection.execute(insert(submissions).values(**row_values(submission)))
-    return int(result.inserted_primary_key[0])
+def insert_row(connection: Connection, submission: Submission) -> tuple[int, bool]:
+    """INSERT the submission in the caller's transaction: (its id, True), or, when a row with its submit
+    token is stored already, (that row's id, False) and nothing is inserted.
+
+    `ON CONFLICT DO NOTHING` settles two inserts of one token at once: PostgreSQL makes the second wait for
+    the first to commit and then skips it, SQLite serialises writers; the SELECT then finds the row."""
+    values = row_values(submission)
+    token = submissions.c.submit_token == submission.submit_token
+    dialect_insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(connection.dialect.name)
+    if submission.submit_token is None or dialect_insert is None:  # other databases: the unique index decides
+        if submission.submit_token and (
+            stored := connection.execute(select(submissions.c.id).where(token)).first()
+        ):
+            return int(stored.id), False
+        return int(connection.execute(insert(submissions).values(**values)).inserted_primary_key[0]), True
+    statement = (
+        dialect_insert(submissions)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[submissions.c.submit_token])
+        .returning(submissions.c.id)
+    )
+    if (new := connection.execute(statement).first()) is not None:
+        return int(new.id), True
+    return int(connection.execute(select(submissions.c.id).where(token)).scalar_one()), False
 
 
 def row_values(submission: Submission) -> dict[str, Any]:
@@ -196,6 +218,8 @@ def row_values(submission: Submission) -> dict[str, Any]:
         "image_png": submission.image_png,
         "model_input": np.ascontiguousarray(submission.model_input, dtype=MODEL_INPUT_DTYPE).tobytes(),
         "image_sha256": submission.image_sha256,
+        # Only when set, so that an INSERT without one also fits a database still at revision 0002 or older.
+        **({"submit_token": submission.submit_token} if submission.submit_token else {}),
     }
 
 
@@ -209,4 +233,5 @@ def submission_from_row(row: Row[Any]) -> Submission:
         model_version=row.model_version,
         created_at=as_utc(row.created_at),
         id=row.id,
+        submit_token=row._mapping.get("submit_token"),
     )

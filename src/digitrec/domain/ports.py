@@ -38,7 +38,9 @@ class Classifier(Protocol):
 
 
 class SubmissionWriter(Protocol):
-    """Where the app puts a submission: each `add` is all-or-nothing and returns the new id."""
+    """Where the app puts a submission: each `add` is all-or-nothing and returns the new id. A submission
+    whose `submit_token` is stored already is not stored again: `add` returns the first one's id, also when
+    both arrive at once."""
 
     def add(self, submission: Submission) -> int: ...
 

@@ -5,6 +5,7 @@ representations."""
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ MAX_IMAGE_BYTES = 8 * 1024 * 1024  # an encoded drawing is kilobytes; 8 MB is ge
 MAX_IMAGE_PIXELS = 4096 * 4096  # more than this is a decompression bomb, not a drawing
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_VERSION_LENGTH = 100  # characters of a model version, as the database stores it
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a submit token: a uuid4's hex, for example
 
 
 def validate_png(data: bytes) -> bytes:
@@ -39,7 +41,11 @@ def validate_png(data: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Submission:
-    """A drawing a person submitted with its true label. `id` is None until a repository stores it."""
+    """A drawing a person submitted with its true label. `id` is None until a repository stores it.
+
+    `submit_token` makes a submission idempotent: the app mints one per canvas, and a repository that already
+    holds a submission with that token stores nothing and answers the first one's id (a double click, a
+    retried request). None for submissions that have no such identity (imports, the CLI)."""
 
     image_png: bytes
     model_input: np.ndarray  # IMAGE_SIDE x IMAGE_SIDE float32 in [0, 1], light ink on dark
@@ -48,6 +54,7 @@ class Submission:
     model_version: str
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: int | None = None
+    submit_token: str | None = None
 
     def __post_init__(self) -> None:
         validate_label(self.label)
@@ -60,6 +67,9 @@ class Submission:
         version = self.model_version
         if not isinstance(version, str) or not 0 < len(version) <= MAX_VERSION_LENGTH:
             raise ValueError(f"model version must be 1-{MAX_VERSION_LENGTH} characters, got {version!r}")
+        token = self.submit_token
+        if token is not None and not (isinstance(token, str) and TOKEN_PATTERN.fullmatch(token)):
+            raise ValueError(f"a submit token is 8-64 letters, digits, '-' or '_', got {token!r}")
         object.__setattr__(self, "model_input", pixels)
 
     @property

@@ -16,9 +16,17 @@ from digitrec.domain.submissions import Submission, VersionCount
 
 
 def submit_drawing(
-    repo: SubmissionWriter, recognition: Recognition, image_png: bytes, label: int, model_version: str
+    repo: SubmissionWriter,
+    recognition: Recognition,
+    image_png: bytes,
+    label: int,
+    model_version: str,
+    submit_token: str | None = None,
 ) -> int:
     """Store a drawing with what the model made of it and the label its author gave; return its id.
+
+    With a `submit_token` the call is idempotent: a repeat (a double click, a retry after a lost answer)
+    stores nothing and returns the id of the first submission with that token.
 
     `image_png` must be a PNG of at most MAX_IMAGE_BYTES and MAX_IMAGE_PIXELS (checked from its header here;
     callers decode it first, as the app does to recognise it). Raises InvalidLabel / InvalidImage for a
@@ -31,6 +39,7 @@ def submit_drawing(
         prediction=recognition.prediction,
         label=validate_label(label),
         model_version=model_version,
+        submit_token=submit_token,
     )
     return repo.add(submission)
 
