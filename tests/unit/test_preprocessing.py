@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digitrec.domain.errors import InvalidImage
-from digitrec.domain.preprocessing import EmptyDrawing, preprocess_canvas
+from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_drawing_size, preprocess_canvas
 
 CANVAS = 280
 
@@ -135,3 +135,35 @@ def test_an_empty_canvas_is_refused_with_a_clear_message(canvas):
 def test_arrays_that_are_not_images_are_refused(array):
     with pytest.raises(InvalidImage):
         preprocess_canvas(array)
+
+
+ONE = [(0.0, 0.5), (1.0, 0.5)]
+EIGHT = [(0.0, 0.5), (0.25, 0.1), (0.5, 0.5), (0.75, 0.9), (1.0, 0.5), (0.75, 0.1), (0.5, 0.5), (0.25, 0.9)]
+
+
+@pytest.mark.parametrize(
+    ("points", "size", "brush", "message"),
+    [
+        ([(0.5, 0.5), (0.5, 0.5)], 1, 20, "too small"),  # a tap: a disc as wide as the brush
+        ([(0.5, 0.5), (0.5, 0.5)], 1, 40, "dot or a blob"),
+        (SEVEN, 3, 3, "too small"),  # a 3-pixel scribble
+        (EIGHT, 20, 5, "too small"),
+        (EIGHT, 40, 30, "dot or a blob"),  # an 8 whose loops the brush fills in
+    ],
+)
+def test_a_dot_or_a_tiny_scribble_is_too_small_to_read(points, size, brush, message):
+    canvas = render_strokes(points, size=size, brush=brush, at=(100.0, 100.0))
+
+    with pytest.raises(TooSmallDrawing, match=message):
+        check_drawing_size(canvas)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([ONE, SEVEN, EIGHT]), st.floats(60, 250), st.floats(5, 20))
+def test_digits_drawn_at_any_reasonable_size_and_brush_pass_the_size_check(points, size, brush):
+    check_drawing_size(render_strokes(points, size=size, brush=brush, at=(10.0, 10.0)))
+
+
+def test_the_size_check_finds_an_empty_canvas_empty():
+    with pytest.raises(EmptyDrawing):
+        check_drawing_size(np.zeros((CANVAS, CANVAS), np.uint8))

@@ -41,10 +41,12 @@ def container(monkeypatch, repo, fake_classifier) -> Iterator[Container]:
 
 @pytest.fixture
 def app(container) -> Callable[[str], AppTest]:
-    """`app("history.py")`: the app, run once on that page."""
+    """`app("history.py")`: the app, run once on that page (with `query` in its address)."""
 
-    def open_page(page: str = "draw.py") -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=30).run()
+    def open_page(page: str = "draw.py", query: dict[str, str] | None = None) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=30)
+        at.query_params.update(query or {})
+        at.run()
         if page != "draw.py":
             at.switch_page(page).run()
         assert not at.exception, at.exception
@@ -71,10 +73,9 @@ A_ONE = [(slice(60, 220), slice(125, 150))]  # a vertical bar
 def draw() -> Callable[..., AppTest]:
     """`draw(at)`: put a drawing on the canvas as the component would send it, and rerun."""
 
-    def put_on_canvas(at: AppTest, strokes=A_ONE, key: str | None = None) -> AppTest:
+    def put_on_canvas(at: AppTest, strokes=A_ONE) -> AppTest:
         data_url = "data:image/png;base64," + base64.b64encode(canvas_png(strokes)).decode("ascii")
-        key = key or f"canvas-{at.session_state['canvas_round']}"
-        at.session_state[key] = {"drawing": {"raw": {"objects": []}, "data": data_url}}
+        at.session_state["canvas"] = {"drawing": {"raw": {"objects": []}, "data": data_url}}
         return at.run()
 
     return put_on_canvas

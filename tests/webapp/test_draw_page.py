@@ -121,7 +121,8 @@ def test_a_drawing_that_is_not_a_digit_says_so_with_the_best_guess_and_can_still
     bars = convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data)
     assert bars["probability"].tolist() == pytest.approx([0.38 if d == 4 else 0.62 / 9 for d in range(10)])
     assert len(at.image) == 1  # and the 28x28 input the model saw
-    assert at.segmented_control[0].value == 4  # the true label defaults to the best guess
+    assert at.segmented_control[0].value is None  # no label is suggested for what may be no digit
+    assert submit_button(at).disabled
 
     at.segmented_control[0].set_value(8).run()
     submit_button(at).click().run()
@@ -129,3 +130,74 @@ def test_a_drawing_that_is_not_a_digit_says_so_with_the_best_guess_and_can_still
     stored = repo.get(1)
     assert stored is not None and stored.label == 8 and stored.prediction.digit == 4
     assert "#1" in at.success[0].value and at.session_state["canvas_round"] == 1
+
+
+A_SEVEN = [(slice(60, 80), slice(80, 220)), (slice(60, 220), slice(190, 210))]
+
+
+def test_a_picked_label_is_never_replaced_when_the_prediction_changes(app, draw, fake_classifier):
+    at = draw(app())
+    at.segmented_control[0].set_value(9).run()
+    fake_classifier.digit = 4  # another stroke, and the model changes its mind
+    at = draw(at, strokes=A_SEVEN)
+
+    assert metrics(at)["Predicted digit"] == "4"
+    assert at.segmented_control[0].value == 9
+
+
+def test_a_label_not_picked_follows_the_prediction(app, draw, fake_classifier):
+    at = draw(app())
+    fake_classifier.digit = 4
+    at = draw(at, strokes=A_SEVEN)
+
+    assert at.segmented_control[0].value == 4
+
+
+@pytest.mark.parametrize(
+    "strokes",
+    [
+        [(slice(130, 150), slice(130, 150))],  # a tap: a dot as wide as the brush
+        [(slice(100, 140), slice(100, 140))],  # a blob
+        [(slice(140, 150), slice(140, 143))],  # a tiny scribble
+    ],
+)
+def test_too_little_ink_asks_for_a_bigger_digit_instead_of_a_prediction(app, draw, fake_classifier, strokes):
+    at = draw(app(), strokes=strokes)
+
+    assert "Draw a bigger digit" in at.warning[0].value
+    assert "Predicted digit" not in metrics(at)
+    assert submit_button(at).disabled
+    assert fake_classifier.seen == []
+
+
+def test_the_drawing_sent_again_after_submit_is_not_stored_again(app, draw, repo):
+    """The browser clears the canvas after Submit; until the clearing arrives it may send the old drawing
+    again (a second click, a rerun): nothing is stored twice and the page confirms the first id."""
+    at = draw(app())
+    submit_button(at).click().run()
+    at = draw(at)  # the same drawing, as a browser that has not cleared yet sends it
+
+    assert "Predicted digit" not in metrics(at) and submit_button(at).disabled
+    assert repo.count() == 1 and "#1" in at.success[0].value
+
+
+def test_each_canvas_has_its_own_submit_token_starting_with_the_tabs_key(app, draw, repo):
+    at = draw(app())
+    submit_button(at).click().run()
+    at = draw(at, strokes=A_SEVEN)
+    submit_button(at).click().run()
+
+    first, second = repo.get(1).submit_token, repo.get(2).submit_token
+    assert first != second
+    assert first.startswith(at.query_params["visitor"] + "-") and second.startswith(
+        at.query_params["visitor"]
+    )
+
+
+def test_a_new_drawing_after_clear_is_recognised(app, draw):
+    at = draw(app())
+    next(b for b in at.button if b.label == "Clear").click().run()
+    assert "Predicted digit" not in metrics(at)  # the old drawing is ignored even if sent again
+
+    at = draw(at, strokes=A_SEVEN)
+    assert metrics(at)["Predicted digit"] == "7"

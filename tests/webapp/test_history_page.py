@@ -24,7 +24,7 @@ def test_rows_are_newest_first_with_every_column(app, seed):
     table = at.dataframe[0].value
     assert shown_ids(at) == [2, 1]
     newest = table.iloc[0]
-    assert (newest["predicted"], newest["true label"], bool(newest["correct"]), newest["model"]) == (
+    assert (newest["predicted"], newest["true label"], bool(newest["correct"]), newest["version"]) == (
         9,
         4,
         False,
@@ -64,3 +64,16 @@ def test_no_mistakes_yet(app, seed):
     at = app("history.py")
     at.toggle[0].set_value(True).run()
     assert "No mistakes" in at.info[0].value
+
+
+def test_what_this_tab_submitted_is_marked_yours_also_after_a_reload(app, draw, seed):
+    seed(label=3, predicted=3)  # someone else's
+    at = draw(app())
+    next(b for b in at.button if b.label == "Submit").click().run()
+    visitor = at.query_params["visitor"]
+    at.switch_page("history.py").run()
+    assert at.dataframe[0].value["yours"].tolist() == ["yours", ""]
+
+    reloaded = app("history.py", query={"visitor": visitor})  # a new session, the same address
+    assert reloaded.dataframe[0].value["yours"].tolist() == ["yours", ""]
+    assert app("history.py").dataframe[0].value["yours"].tolist() == ["", ""]  # another tab

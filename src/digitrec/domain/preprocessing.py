@@ -17,10 +17,33 @@ BOX = 20  # MNIST's digit box inside the 28x28 field
 INK_THRESHOLD = 0.2  # ink below this (after background removal) is noise: JPEG ringing, paper grain
 MIN_INK_FRACTION = 2e-4  # fewer ink pixels than this share of the image is an empty drawing
 MIN_INK_PIXELS = 4
+MIN_DRAWING_SHARE = 0.1  # a drawing whose ink spans less of the canvas's shorter side is too small to read
+MIN_BLOB_RATIO = 1.5  # (longer side of the ink)^2 / ink area: a dot or a filled blob is about 1-1.3
 
 
 class EmptyDrawing(DigitrecError):
     pass
+
+
+class TooSmallDrawing(DigitrecError):
+    """Ink too small or too blob-like to be a digit: a dot, a tap, a tiny scribble. The model would still
+    answer (a dot scales up to a big disc, a confident "0"), so the app asks for a bigger digit instead."""
+
+
+def check_drawing_size(image: np.ndarray) -> None:
+    """Raise TooSmallDrawing when the ink spans under MIN_DRAWING_SHARE of the canvas's shorter side, or is
+    a blob (a dot as wide as the brush) rather than strokes; EmptyDrawing when there is no ink at all."""
+    mask = ink_map(image) > INK_THRESHOLD
+    if not mask.any():
+        raise EmptyDrawing("the drawing is empty: draw a digit first")
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    longer = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    if longer < MIN_DRAWING_SHARE * min(mask.shape):
+        raise TooSmallDrawing("the drawing is too small to read: draw a bigger digit")
+    if longer * longer < MIN_BLOB_RATIO * mask.sum():
+        raise TooSmallDrawing(
+            "this is a dot or a blob, not strokes: draw a bigger digit or use a thinner brush"
+        )
 
 
 def ink_map(image: np.ndarray) -> np.ndarray:

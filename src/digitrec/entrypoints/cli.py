@@ -156,7 +156,6 @@ def serve(
     """Start the drawing app (Streamlit) with the live model (a promotion switches it), or a fixed --model."""
     import sys
 
-    app = Path(__file__).parent / "webapp" / "app.py"
     env = os.environ | {
         "DIGITREC_DATABASE_URL": database_url,
         "DIGITREC_MODELS_DIR": str(models_dir.resolve()),
@@ -172,7 +171,7 @@ def serve(
         "browser.gatherUsageStats": "false",
         "client.toolbarMode": "minimal",
     }
-    command = [sys.executable, "-m", "streamlit", "run", str(app)]
+    command = [sys.executable, "-m", "digitrec.entrypoints.webapp.server"]
     command += [arg for name, value in options.items() for arg in (f"--{name}", str(value))]
     click.echo(f"digitrec app on http://{host}:{port} (submissions: {database_url})")
     os.execvpe(command[0], command, env)

@@ -11,7 +11,9 @@ from digitrec.entrypoints.webapp.wiring import get_container, live_classifier
 
 HERE = Path(__file__).parent
 
-st.set_page_config(page_title="digitrec", page_icon=":material/draw:", layout="wide")
+# The tab icon is a file shipped with the app: a Material icon here would be fetched from a font service,
+# which fails offline.
+st.set_page_config(page_title="digitrec", page_icon=str(HERE / "favicon.png"), layout="wide")
 
 try:
     get_container()
@@ -24,7 +26,8 @@ page = st.navigation(
         st.Page(HERE / "draw.py", title="Draw", icon=":material/draw:", default=True),
         st.Page(HERE / "history.py", title="History", icon=":material/history:"),
         st.Page(HERE / "stats.py", title="Stats", icon=":material/bar_chart:"),
-    ]
+    ],
+    position="top",  # in the page's header: on a phone no sidebar is left open over the page
 )
 
 with st.sidebar:

@@ -1,120 +1,187 @@
 """Draw: a canvas, what the model makes of the drawing as soon as there is ink, and a way to submit it with
-its true label."""
+its true label.
+
+Laid out for one hand on a phone as much as for a desktop: under the canvas come the verdict in one line, the
+True label (wrapping, so all ten fit a narrow screen) and Submit; the details (confidence, what the model
+saw, the ten probabilities) sit beside the canvas on a wide screen and below on a narrow one.
+
+Every canvas gets a submit token; the repository stores a token once, so a double click, or a click repeated
+while the first is still being answered, gives one row and the first id. The canvas is cleared in place (a
+new initial drawing for the same component), not replaced: a replaced component drops the strokes made while
+it mounts.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import uuid
 
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digitrec.domain.errors import InvalidImage, ModelNotFound, StorageUnavailable
-from digitrec.domain.predictions import Prediction
-from digitrec.domain.preprocessing import EmptyDrawing
+from digitrec.domain.predictions import NUM_CLASSES, Prediction
+from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_drawing_size
 from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import submit_drawing
 from digitrec.entrypoints.formatting import percent
-from digitrec.entrypoints.webapp.wiring import get_container, live_classifier, show_missing_model
+from digitrec.entrypoints.webapp.wiring import (
+    get_container,
+    live_classifier,
+    show_missing_model,
+    use_page_style,
+    visitor,
+)
 
 CANVAS_SIDE = 280
 PREVIEW_SCALE = 4  # the 28x28 model input, shown at 112x112 with square pixels
+EMPTY_HINT = "Draw a digit (0-9) on the black square: the model's guess appears as soon as there is ink."
+state = st.session_state
 
 
-def next_canvas() -> None:
-    """A new canvas key: the component remounts empty."""
-    st.session_state.canvas_round += 1
+def new_canvas() -> None:
+    """An empty canvas with its own submit token and no label picked yet. The drawing on the old one is
+    ignored from now on: the browser may send it again before the clearing reaches it."""
+    state.canvas_round = state.get("canvas_round", -1) + 1
+    state.canvas_token = f"{visitor()}-{uuid.uuid4().hex}"
+    state.discarded_sha = state.get("canvas_sha")
 
 
-def show_verdict(prediction: Prediction):
+def label_key() -> str:
+    return f"label-{state.canvas_round}"
+
+
+def label_picked() -> None:
+    state[f"picked-{state.canvas_round}"] = True
+
+
+def show_verdict(prediction: Prediction, where) -> None:
     """The predicted digit and its confidence, or, when the model says the drawing doesn't look like a digit,
-    that in their place with the best guess small. Returns the column left for the preview."""
+    that in their place with the best guess small."""
     if prediction.is_digit:
-        digit_column, confidence_column, preview_column = st.columns(3)
+        digit_column, confidence_column = where.columns(2)
         digit_column.metric("Predicted digit", prediction.digit)
         confidence_column.metric("Confidence", percent(prediction.confidence, 1))
-        return preview_column
-    verdict_column, preview_column = st.columns([2, 1])
-    verdict_column.subheader("This doesn't look like a digit")
-    verdict_column.caption(f"best guess {prediction.digit}, {percent(prediction.confidence, 0)}")
-    return preview_column
+        return
+    where.subheader("This doesn't look like a digit")
+    where.caption(f"best guess {prediction.digit}, {percent(prediction.confidence, 0)}")
 
 
-def recognise_canvas(image_bytes: bytes | None) -> tuple[bool, np.ndarray | None, Recognition | None]:
-    """Whether the canvas holds ink, its pixels, and what the model makes of them (None when it can't: the
-    page then says why)."""
-    if image_bytes is None:
-        return False, None, None
-    pixels = None
+def recognise_canvas(image_bytes: bytes | None) -> tuple[np.ndarray | None, Recognition | None]:
+    """The canvas's pixels and what the model makes of them; (pixels, None) after saying on the page why
+    there is no answer (too small to read, unreadable, no model); (None, None) when the canvas is empty or
+    holds a drawing just submitted or cleared (the clearing is on its way to the browser)."""
+    state.canvas_sha = hashlib.sha256(image_bytes).hexdigest() if image_bytes is not None else None
+    if image_bytes is None or state.canvas_sha == state.get("discarded_sha"):
+        return None, None
     try:
         pixels = images.decode(image_bytes, "the drawing")
-        return True, pixels, recognise(classifier, pixels)
+        check_drawing_size(pixels)
+        return pixels, recognise(classifier, pixels)
     except EmptyDrawing:
-        return False, pixels, None
+        return None, None
+    except TooSmallDrawing as exc:
+        st.warning(f"Draw a bigger digit: {exc}.", icon=":material/zoom_in:")
+        return pixels, None
     except InvalidImage as exc:
         st.error(f"The drawing could not be read: {exc}")
     except ModelNotFound as exc:  # the live model went missing after the app started
         show_missing_model(exc)
-    return True, pixels, None
+    return None, None
 
 
-st.session_state.setdefault("canvas_round", 0)
+def choose_label(prediction: Prediction) -> int | None:
+    """The True label: it starts at the model's answer (none when it says "not a digit") and follows the
+    model's answer while the person draws on, until they pick one; a picked label is never changed."""
+    if not state.get(f"picked-{state.canvas_round}"):
+        state[label_key()] = prediction.digit if prediction.is_digit else None
+    return st.segmented_control(
+        "True label",
+        options=list(range(NUM_CLASSES)),
+        key=label_key(),
+        on_change=label_picked,
+        wrap=True,
+        width="stretch",
+    )
+
+
+def submit(recognition: Recognition, pixels: np.ndarray, label: int) -> None:
+    """Store the drawing once (its canvas's token makes a repeated click harmless), then clear the canvas."""
+    try:
+        png, version = images.encode_png(pixels), classifier.info.version
+        saved = submit_drawing(container.submissions(), recognition, png, label, version, state.canvas_token)
+    except StorageUnavailable as exc:
+        banner.error(f"Your drawing was not saved: {exc}. It is still on the canvas: try Submit again.")
+        return
+    state.saved_id = saved
+    state.mine = [*state.get("mine", []), saved]  # History marks these "yours, this session"
+    new_canvas()
+    st.rerun()
+
+
+def probability_chart(probabilities, where) -> None:
+    """The ten probabilities as bars; all zero before there is a drawing, so that the chart is loaded and in
+    place when the first answer comes."""
+    where.bar_chart(
+        {"digit": [str(d) for d in range(NUM_CLASSES)], "probability": list(probabilities)},
+        x="digit",
+        y="probability",
+        y_label="",
+        height=200,
+    )
+
+
+if "canvas_round" not in state:
+    new_canvas()
 container = get_container()
 images = container.images()
+use_page_style()
 st.title("Draw a digit")
 banner = st.empty()  # where a failed submission says so, above everything else
 
 if (classifier := live_classifier(container)) is None:
     st.stop()
 
-drawing_side, result_side = st.columns([3, 4], gap="large")
+drawing_side, details_side = st.columns([3, 4], gap="large")
 
 with drawing_side:
-    brush = st.slider("Brush width", min_value=5, max_value=40, value=20, key="brush")
     canvas = st_canvas(
-        stroke_width=brush,
+        stroke_width=state.get("brush", 20),
         stroke_color="#FFFFFF",
         background_color="#000000",
         width=CANVAS_SIDE,
         height=CANVAS_SIDE,
         drawing_mode="freedraw",
         return_image_data=True,
-        key=f"canvas-{st.session_state.canvas_round}",
+        initial_drawing={"objects": [], "digitrecCanvas": state.canvas_round},  # a new value clears it
+        key="canvas",
     )
-    st.button("Clear", on_click=next_canvas)
-
-with result_side:
+    pixels, recognition = recognise_canvas(canvas.image_bytes)
     label = None
-    has_ink, pixels, recognition = recognise_canvas(canvas.image_bytes)
-    if not has_ink:
-        if (saved := st.session_state.get("saved_id")) is not None:
+    if recognition is None:
+        if pixels is None and (saved := state.get("saved_id")) is not None:
             st.success(f"Saved as submission #{saved}. Thank you! Draw another one.")
-        st.info("Draw a digit (0-9) on the black square: the model's guess appears as soon as there is ink.")
-    if recognition is not None:
-        st.session_state.pop("saved_id", None)
-        prediction = recognition.prediction
-        preview_column = show_verdict(prediction)
+        if pixels is None:
+            st.info(EMPTY_HINT)
+    else:
+        state.pop("saved_id", None)
+        show_verdict(recognition.prediction, st)
+        label = choose_label(recognition.prediction)
+    submit_column, clear_column = st.columns(2)
+    ready = recognition is not None and label is not None
+    if submit_column.button("Submit", type="primary", disabled=not ready, key="submit", width="stretch"):
+        if ready:
+            submit(recognition, pixels, label)
+    clear_column.button("Clear", on_click=new_canvas, key="clear", width="stretch")
+    st.slider("Brush width", min_value=5, max_value=40, value=20, key="brush")
+
+with details_side:
+    if recognition is None:
+        st.caption("What the model saw and the ten probabilities appear here.")
+        probability_chart(np.zeros(NUM_CLASSES), st)
+    else:
         preview = np.kron(recognition.model_input, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.float32))
+        chart_column, preview_column = st.columns([3, 1])
         preview_column.image(preview, caption="what the model saw", width=preview.shape[1], clamp=True)
-        st.bar_chart(
-            {"digit": [str(d) for d in range(10)], "probability": list(prediction.probabilities)},
-            x="digit",
-            y="probability",
-            height=220,
-        )
-        label = st.segmented_control(
-            "True label",
-            options=list(range(10)),
-            default=prediction.digit,
-            required=True,
-            key=f"label-{st.session_state.canvas_round}-{prediction.digit}",
-        )
-    if st.button("Submit", type="primary", disabled=recognition is None):
-        try:
-            png, version = images.encode_png(pixels), classifier.info.version
-            st.session_state.saved_id = submit_drawing(
-                container.submissions(), recognition, png, label, version
-            )
-        except StorageUnavailable as exc:
-            banner.error(f"Your drawing was not saved: {exc}. It is still on the canvas: try Submit again.")
-        else:
-            next_canvas()
-            st.rerun()
+        probability_chart(recognition.prediction.probabilities, chart_column)

@@ -1,4 +1,5 @@
-"""History: the latest submissions, newest first, a page at a time; optionally only the model's mistakes."""
+"""History: the latest submissions, newest first, a page at a time; optionally only the model's mistakes.
+The ones sent from this browser tab (also before a reload) are marked "yours"."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import streamlit as st
 
 from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.submitting import history_page
-from digitrec.entrypoints.webapp.wiring import get_container
+from digitrec.entrypoints.webapp.wiring import get_container, use_page_style, visitor
 
 PAGE_SIZE = 10
 
@@ -17,6 +18,8 @@ def thumbnail(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+use_page_style()
+mine = f"{visitor()}-"
 st.title("History")
 mistakes_only = st.toggle("Only the ones the model got wrong", key="mistakes_only")
 
@@ -34,15 +37,17 @@ if page.total == 0:
 
 noun = "mistake" if mistakes_only else "submission"
 st.caption(f"{page.total} {noun}{'s' * (page.total != 1)}, newest first: page {page.page} of {page.pages}")
+# The labels come right after the drawing, so that they are on screen on a phone too.
 rows = [
     {
-        "id": s.id,
         "drawing": thumbnail(s.image_png),
-        "predicted": s.prediction.digit,
-        "confidence": s.prediction.confidence,
         "true label": s.label,
+        "predicted": s.prediction.digit,
+        "yours": "yours" if (s.submit_token or "").startswith(mine) else "",
+        "confidence": s.prediction.confidence,
         "correct": s.correct,
-        "model": s.model_version,
+        "id": s.id,
+        "version": s.model_version,
         "time": s.created_at,
     }
     for s in page.submissions
@@ -53,6 +58,10 @@ st.dataframe(
     row_height=56,
     column_config={
         "id": st.column_config.NumberColumn("#", format="%d"),
+        "true label": st.column_config.NumberColumn("label", format="%d", width="small"),
+        "predicted": st.column_config.NumberColumn("predicted", format="%d", width="small"),
+        "version": st.column_config.TextColumn("model version"),
+        "yours": st.column_config.TextColumn("", width="small", help="sent from this browser tab"),
         "drawing": st.column_config.ImageColumn("drawing"),
         "confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
         "correct": st.column_config.CheckboxColumn("correct"),

@@ -7,10 +7,13 @@ DIGITREC_MODELS_DIR through to `streamlit run`. Tests replace `build_container` 
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+import uuid
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import streamlit as st
 
 from digitrec.containers import Container
@@ -59,6 +62,57 @@ def build_container(environ: Mapping[str, str] = os.environ) -> Container:
 @st.cache_resource(show_spinner=False)
 def get_container() -> Container:
     return build_container()
+
+
+# While the script runs (a click is being answered, a drawing recognised), Submit takes no clicks: a double
+# click sends one. The submit token already makes a repeat harmless; this spares the person a second answer.
+# The canvas gets a frame that shows where it ends on a dark page as on a light one.
+PAGE_STYLE = """
+<style>
+.stApp:not([data-test-script-state="notRunning"]) .st-key-submit button {{
+    pointer-events: none; cursor: progress;
+}}
+.st-key-canvas {{ width: fit-content; border-radius: 6px; box-shadow: 0 0 0 3px {frame}; }}
+</style>
+"""
+FRAME = {"light": "#d0d3da", "dark": "#6b7280"}
+
+
+def theme() -> str:
+    """ "light" or "dark": the theme the browser shows (Streamlit's setting, or the system's)."""
+    try:
+        return "dark" if st.context.theme.type == "dark" else "light"
+    except AttributeError:  # outside a browser session (AppTest)
+        return "light"
+
+
+def use_page_style() -> None:
+    st.html(PAGE_STYLE.format(frame=FRAME[theme()]))
+
+
+VISITOR_PARAMETER = "visitor"
+
+
+def visitor() -> str:
+    """A random key for this browser tab, kept in the page's address (`?visitor=...`) so that it survives a
+    reload: submit tokens start with it, and History marks the rows whose token does as "yours"."""
+    key = st.session_state.get("visitor") or st.query_params.get(VISITOR_PARAMETER, "")
+    if not (len(key) == 16 and all(c in "0123456789abcdef" for c in key)):
+        key = uuid.uuid4().hex[:16]
+    st.session_state.visitor = key
+    if st.query_params.get(VISITOR_PARAMETER) != key:  # navigating between pages drops it
+        st.query_params[VISITOR_PARAMETER] = key
+    return key
+
+
+def warm_up(container: Container) -> None:
+    """Open the database (migrating it) and load the model, so that the first visitor's first drawing and
+    first submit don't wait for either. A failure is left for the page to report when it is used."""
+    try:
+        container.classifier().predict(np.zeros((28, 28), np.float32))
+        container.submissions().count()
+    except Exception as exc:  # noqa: BLE001 - only an early start; the page names the problem later
+        logging.getLogger(__name__).warning("warming up failed (the page will say why): %s", exc)
 
 
 def live_classifier(container: Container) -> Classifier | None:
