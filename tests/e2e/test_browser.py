@@ -73,14 +73,20 @@ def model_path() -> Path:
     return path
 
 
-@pytest.fixture
-def served_app(tmp_path, model_path):
-    """The app on a free loopback port with a fresh SQLite database: (url, database path)."""
+@contextmanager
+def serve(tmp_path: Path, model_path: Path, **environment: str):
+    """`digitrec serve` on a free loopback port with a fresh SQLite database, started now: (url, database
+    path) once it answers its health check."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     database = tmp_path / "e2e.db"
-    env = {**os.environ, "DIGITREC_DATABASE_URL": f"sqlite:///{database}", "DIGITREC_MODEL": str(model_path)}
+    env = {
+        **os.environ,
+        "DIGITREC_DATABASE_URL": f"sqlite:///{database}",
+        "DIGITREC_MODEL": str(model_path),
+        **environment,
+    }
     command = [
         sys.executable,
         "-m",
@@ -110,6 +116,12 @@ def served_app(tmp_path, model_path):
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture
+def served_app(tmp_path, model_path):
+    with serve(tmp_path, model_path) as (url, database):
+        yield url, database
 
 
 def draw(
@@ -143,15 +155,31 @@ def draw(
 
 
 @contextmanager
-def draw_page(url: str):
-    """Chromium on the app's Draw page, its canvas ready: (page, canvas)."""
+def draw_page(url: str, viewport: dict | None = None, touch: bool = False, color_scheme: str = "light"):
+    """Chromium on the app's Draw page, its canvas ready: (page, canvas). Requests that leave this machine
+    are counted in `page.outside_requests` (the app must work offline)."""
     require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=30_000)  # a busy 2-core machine: page switches can take seconds
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            viewport=viewport or {"width": 1280, "height": 900},
+            has_touch=touch,
+            is_mobile=touch,
+            color_scheme=color_scheme,
+        )
+        page = context.new_page()
+        page.outside_requests = []
+        page.on(
+            "request",
+            lambda request: (
+                None
+                if request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+                else page.outside_requests.append(request.url)
+            ),
+        )
         page.goto(url)
         canvas = page.locator("canvas.upper-canvas").locator("visible=true")
         expect(canvas).to_be_visible(timeout=60_000)
@@ -159,6 +187,15 @@ def draw_page(url: str):
         page.evaluate(WATCH_MOUSE_UP)
         yield page, canvas
         browser.close()
+
+
+def label_option(page, digit: int):
+    return page.get_by_role("radiogroup", name="True label").get_by_role("radio", name=str(digit), exact=True)
+
+
+def stored_rows(database: Path) -> list[tuple[int, int]]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT id, label FROM submissions ORDER BY id").fetchall()
 
 
 def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
@@ -174,7 +211,7 @@ def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
         with capsys.disabled():
             print(f"\nmouse-up -> prediction on screen: first {cold_ms:.0f} ms, then {warm_ms:.0f} ms")
 
-        seven = page.get_by_role("radiogroup", name="True label").get_by_role("radio", name="7", exact=True)
+        seven = label_option(page, 7)
         seven.click()
         expect(seven).to_have_attribute("aria-checked", "true")
         page.screenshot(
@@ -184,9 +221,9 @@ def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
         expect(page.get_by_text("Saved as submission #1")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Predicted digit")).to_have_count(0)  # a fresh canvas
 
-        page.get_by_test_id("stSidebarNavLink").filter(has_text="History").click()
+        page.get_by_role("link", name="History").click()
         expect(page.get_by_text("1 submission, newest first")).to_be_visible()
-        page.get_by_test_id("stSidebarNavLink").filter(has_text="Stats").click()
+        page.get_by_role("link", name="Stats").click()
         expect(page.get_by_test_id("stMetric").filter(has_text="Submissions")).to_contain_text("1")
         expect(page.get_by_test_id("stException")).to_have_count(0)
 
@@ -208,3 +245,166 @@ def test_a_dense_scribble_is_not_taken_for_a_digit(served_app):
         shown = page.inner_text("body")
         assert NOT_A_DIGIT in shown, f"the page says:\n{shown[:2000]}"
         assert "best guess" in shown and "Predicted digit" not in shown
+
+
+def click_fast(page, locator, times: int, gap_ms: int) -> None:
+    """`times` mouse clicks on the middle of `locator`, `gap_ms` apart, as an impatient person makes them."""
+    box = locator.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for n in range(times):
+        if n:
+            page.wait_for_timeout(gap_ms)
+        page.mouse.click(x, y)
+
+
+@pytest.mark.parametrize(("times", "gap_ms"), [(2, 100), (5, 30)])
+def test_clicking_submit_several_times_stores_one_row(served_app, times, gap_ms):
+    """Against a freshly started server, whose first submit is the slowest."""
+    from playwright.sync_api import expect
+
+    url, database = served_app
+    with draw_page(url) as (page, canvas):
+        draw(page, canvas, SEVEN)
+        click_fast(page, page.get_by_role("button", name="Submit"), times, gap_ms)
+        expect(page.get_by_text("Saved as submission #1")).to_be_visible()
+        page.wait_for_timeout(1500)  # any repeat would have landed by now
+        expect(page.get_by_text("Saved as submission #1")).to_be_visible()
+
+    assert stored_rows(database) == [(1, 7)]
+
+
+def test_a_stroke_begun_right_after_submit_is_kept(served_app):
+    """Submit, then draw again as soon as the page confirms: every first stroke on the new canvas shows its
+    prediction (no second try), and each drawing is stored once."""
+    from playwright.sync_api import expect
+
+    url, database = served_app
+    with draw_page(url) as (page, canvas):
+        draw(page, canvas, SEVEN)
+        for n in range(1, 5):
+            page.get_by_role("button", name="Submit").click()
+            expect(page.get_by_text(f"Saved as submission #{n}")).to_be_visible()
+            draw(page, canvas, ONE if n % 2 else SEVEN, attempts=1)  # at once, no pause
+        assert len(stored_rows(database)) == 4
+
+
+def test_a_picked_label_stays_when_the_prediction_changes(served_app):
+    from playwright.sync_api import expect
+
+    url, _database = served_app
+    with draw_page(url) as (page, canvas):
+        draw(page, canvas, ONE)
+        predicted = (
+            page.get_by_test_id("stMetric").filter(has_text="Predicted digit").get_by_test_id("stMetricValue")
+        )
+        expect(predicted).to_have_text("1")
+        label_option(page, 9).click()
+        expect(label_option(page, 9)).to_have_attribute("aria-checked", "true")
+        page.evaluate("delete window.__shownAt")
+        draw(page, canvas, [(60, 50), (140, 50)])  # a bar on top: now it is a 7
+        expect(predicted).to_have_text("7")
+        page.wait_for_timeout(500)
+        expect(label_option(page, 9)).to_have_attribute("aria-checked", "true")
+
+
+def test_a_dot_asks_for_a_bigger_digit(served_app):
+    url, _database = served_app
+    with draw_page(url) as (page, canvas):
+        draw(page, canvas, [(140, 140), (141, 141)], shown="() => document.body.innerText.includes('bigger')")
+        assert "Predicted digit" not in page.inner_text("body")
+
+
+def touch_stroke(page, canvas, points: list[tuple[int, int]]) -> None:
+    """One finger stroke through `points` (canvas coordinates), as Chromium's touch screen sends it."""
+    cdp = page.context.new_cdp_session(page)
+    box = canvas.bounding_box()
+
+    def touch(kind: str, x: float = 0, y: float = 0) -> None:
+        where = [] if kind == "touchEnd" else [{"x": box["x"] + x, "y": box["y"] + y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": where})
+
+    touch("touchStart", *points[0])
+    for (xa, ya), (xb, yb) in zip(points, points[1:], strict=False):
+        for step in range(1, 16):
+            touch("touchMove", xa + (xb - xa) * step / 15, ya + (yb - ya) * step / 15)
+    touch("touchEnd")
+
+
+def test_on_a_phone_a_finger_draws_and_result_labels_and_submit_fit_the_screen(served_app):
+    from playwright.sync_api import expect
+
+    url, database = served_app
+    width, height = 390, 844
+    with draw_page(url, viewport={"width": width, "height": height}, touch=True) as (page, canvas):
+        touch_stroke(page, canvas, SEVEN)
+        page.wait_for_function(PREDICTION_SHOWN, timeout=30_000)
+        assert page.evaluate("window.scrollY") == 0, "the page scrolled while drawing"
+
+        submit = page.get_by_role("button", name="Submit")
+        expect(label_option(page, 9)).to_be_visible()
+        for digit in range(10):  # every label on screen: no sideways scrolling, no scrolling down
+            box = label_option(page, digit).bounding_box()
+            assert 0 <= box["x"] and box["x"] + box["width"] <= width, f"label {digit} is off screen: {box}"
+            assert box["y"] + box["height"] <= height, f"label {digit} is below the screen: {box}"
+        assert submit.bounding_box()["y"] + submit.bounding_box()["height"] <= height, "Submit is off screen"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+
+        label_option(page, 7).tap()
+        expect(label_option(page, 7)).to_have_attribute("aria-checked", "true")
+        submit.tap()
+        expect(page.get_by_text("Saved as submission #1")).to_be_visible()
+
+        page.get_by_role("link", name="History").tap()
+        expect(page.get_by_text("1 submission, newest first")).to_be_visible()
+        sidebar = page.get_by_test_id("stSidebar").bounding_box()  # collapsed: off the left edge
+        assert sidebar is None or sidebar["x"] + sidebar["width"] <= 1, f"a sidebar is open: {sidebar}"
+    assert stored_rows(database) == [(1, 7)]
+
+
+def frame_contrast(screenshot: bytes, canvas_box: dict) -> float:
+    """How far (0-255) the pixels just outside the canvas's left edge are from the page's background, taken
+    20 px further out: the canvas must stand out from the page in either theme."""
+    image = np.asarray(Image.open(io.BytesIO(screenshot)).convert("L")).astype(float)
+    y = int(canvas_box["y"] + canvas_box["height"] / 2)
+    x = int(canvas_box["x"])
+    frame = image[y, x - 3 : x].mean()
+    return abs(frame - image[y, x - 20])
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_both_themes_frame_the_canvas_and_fetch_nothing_from_outside(tmp_path, model_path, theme):
+    """Also saves screenshots of the Draw and Stats pages, desktop and phone, to $DIGITREC_E2E_SCREENSHOTS
+    (the README shows them)."""
+    from playwright.sync_api import expect
+
+    shots = Path(os.environ.get("DIGITREC_E2E_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with serve(tmp_path, model_path, STREAMLIT_THEME_BASE=theme) as (url, _database):
+        for device, viewport in (("desktop", None), ("phone", {"width": 390, "height": 844})):
+            with draw_page(url, viewport=viewport, color_scheme=theme) as (page, canvas):
+                draw(page, canvas, SEVEN)
+                page.wait_for_timeout(800)  # the chart's animation
+                screenshot = page.screenshot(path=str(shots / f"draw-{theme}-{device}.png"))
+                edge = frame_contrast(screenshot, canvas.bounding_box())
+                assert edge > 40, f"the canvas has no visible edge ({edge:.0f} of 255)"
+                if device == "desktop":
+                    page.get_by_role("button", name="Submit").click()
+                    expect(page.get_by_text("Saved as submission #1")).to_be_visible()
+                    page.get_by_role("link", name="Stats").click()
+                    expect(page.get_by_text("Confusion matrix")).to_be_visible()
+                    page.wait_for_timeout(800)
+                    page.screenshot(path=str(shots / f"stats-{theme}-{device}.png"), full_page=True)
+                assert page.outside_requests == [], f"requests left this machine: {page.outside_requests}"
+
+
+def test_the_server_opens_the_database_before_the_first_visitor(tmp_path, model_path):
+    with serve(tmp_path, model_path) as (_url, database):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if database.exists():
+                with sqlite3.connect(database) as connection:
+                    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+                if {"submissions", "alembic_version"} <= tables:
+                    return
+            time.sleep(0.2)
+    pytest.fail("no visitor came, and the database was never opened and migrated")

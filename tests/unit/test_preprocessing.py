@@ -164,6 +164,11 @@ def test_digits_drawn_at_any_reasonable_size_and_brush_pass_the_size_check(point
     check_drawing_size(render_strokes(points, size=size, brush=brush, at=(10.0, 10.0)))
 
 
+def test_a_dense_scribble_over_the_canvas_is_no_blob_but_left_to_the_model():
+    zigzag = [(0.05 * i, float(i % 2)) for i in range(21)]
+    check_drawing_size(render_strokes(zigzag, size=240, brush=25, at=(20.0, 20.0)))
+
+
 def test_the_size_check_finds_an_empty_canvas_empty():
     with pytest.raises(EmptyDrawing):
         check_drawing_size(np.zeros((CANVAS, CANVAS), np.uint8))

@@ -19,6 +19,7 @@ MIN_INK_FRACTION = 2e-4  # fewer ink pixels than this share of the image is an e
 MIN_INK_PIXELS = 4
 MIN_DRAWING_SHARE = 0.1  # a drawing whose ink spans less of the canvas's shorter side is too small to read
 MIN_BLOB_RATIO = 1.5  # (longer side of the ink)^2 / ink area: a dot or a filled blob is about 1-1.3
+MAX_BLOB_SHARE = 0.35  # a blob spanning more of the canvas is a scribble: the not-a-digit verdict's business
 
 
 class EmptyDrawing(DigitrecError):
@@ -32,7 +33,7 @@ class TooSmallDrawing(DigitrecError):
 
 def check_drawing_size(image: np.ndarray) -> None:
     """Raise TooSmallDrawing when the ink spans under MIN_DRAWING_SHARE of the canvas's shorter side, or is
-    a blob (a dot as wide as the brush) rather than strokes; EmptyDrawing when there is no ink at all."""
+    a small blob (a dot as wide as the brush) rather than strokes; EmptyDrawing when there is no ink."""
     mask = ink_map(image) > INK_THRESHOLD
     if not mask.any():
         raise EmptyDrawing("the drawing is empty: draw a digit first")
@@ -40,7 +41,7 @@ def check_drawing_size(image: np.ndarray) -> None:
     longer = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
     if longer < MIN_DRAWING_SHARE * min(mask.shape):
         raise TooSmallDrawing("the drawing is too small to read: draw a bigger digit")
-    if longer * longer < MIN_BLOB_RATIO * mask.sum():
+    if longer < MAX_BLOB_SHARE * min(mask.shape) and longer * longer < MIN_BLOB_RATIO * mask.sum():
         raise TooSmallDrawing(
             "this is a dot or a blob, not strokes: draw a bigger digit or use a thinner brush"
         )

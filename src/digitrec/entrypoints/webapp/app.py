@@ -21,14 +21,17 @@ except ValueError as exc:  # an unusable setting in the environment `digitrec se
     st.error(f"digitrec cannot start: {exc}")
     st.stop()
 
-page = st.navigation(
-    [
-        st.Page(HERE / "draw.py", title="Draw", icon=":material/draw:", default=True),
-        st.Page(HERE / "history.py", title="History", icon=":material/history:"),
-        st.Page(HERE / "stats.py", title="Stats", icon=":material/bar_chart:"),
-    ],
-    position="top",  # in the page's header: on a phone no sidebar is left open over the page
-)
+pages = [
+    st.Page(HERE / "draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page(HERE / "history.py", title="History", icon=":material/history:"),
+    st.Page(HERE / "stats.py", title="Stats", icon=":material/bar_chart:"),
+]
+# The pages are links at the top of every page, not in the sidebar: on a phone Streamlit's navigation opens
+# as a sidebar over 75% of the screen and stays open after a page is chosen.
+page = st.navigation(pages, position="hidden")
+with st.container(horizontal=True, key="pages"):
+    for each in pages:
+        st.page_link(each, width="content")
 
 with st.sidebar:
     st.subheader("Live model")

@@ -60,9 +60,9 @@ def show_verdict(prediction: Prediction, where) -> None:
     """The predicted digit and its confidence, or, when the model says the drawing doesn't look like a digit,
     that in their place with the best guess small."""
     if prediction.is_digit:
-        digit_column, confidence_column = where.columns(2)
-        digit_column.metric("Predicted digit", prediction.digit)
-        confidence_column.metric("Confidence", percent(prediction.confidence, 1))
+        side_by_side = where.container(horizontal=True, wrap=False)  # on a phone too: one line, not two
+        side_by_side.metric("Predicted digit", prediction.digit, width="content")
+        side_by_side.metric("Confidence", percent(prediction.confidence, 1), width="content")
         return
     where.subheader("This doesn't look like a digit")
     where.caption(f"best guess {prediction.digit}, {percent(prediction.confidence, 0)}")
@@ -101,6 +101,7 @@ def choose_label(prediction: Prediction) -> int | None:
         options=list(range(NUM_CLASSES)),
         key=label_key(),
         on_change=label_picked,
+        required=True,  # a second tap on the chosen label keeps it
         wrap=True,
         width="stretch",
     )

@@ -72,7 +72,9 @@ PAGE_STYLE = """
 .stApp:not([data-test-script-state="notRunning"]) .st-key-submit button {{
     pointer-events: none; cursor: progress;
 }}
-.st-key-canvas {{ width: fit-content; border-radius: 6px; box-shadow: 0 0 0 3px {frame}; }}
+.st-key-canvas {{
+    width: fit-content; margin-top: 1.25rem; border-radius: 6px; box-shadow: 0 0 0 3px {frame};
+}}
 </style>
 """
 FRAME = {"light": "#d0d3da", "dark": "#6b7280"}
