@@ -36,6 +36,11 @@ from digitrec.entrypoints.webapp.wiring import (
 
 CANVAS_SIDE = 280
 PREVIEW_SCALE = 4  # the 28x28 model input, shown at 112x112 with square pixels
+TOP_BAR, OTHER_BARS = "#ff4b4b", "#8b93a7"  # Streamlit's red for the answer, a grey that reads on both themes
+BAR = (
+    '<div class="digitrec-bar" title="{title}"><div class="digitrec-fill" '
+    'style="height:{height:.1f}%;background:{colour}"></div><span>{digit}</span></div>'
+)
 EMPTY_HINT = "Draw a digit (0-9) on the black square: the model's guess appears as soon as there is ink."
 state = st.session_state
 
@@ -121,16 +126,21 @@ def submit(recognition: Recognition, pixels: np.ndarray, label: int) -> None:
     st.rerun()
 
 
-def probability_chart(probabilities, where) -> None:
-    """The ten probabilities as bars; all zero before there is a drawing, so that the chart is loaded and in
-    place when the first answer comes."""
-    where.bar_chart(
-        {"digit": [str(d) for d in range(NUM_CLASSES)], "probability": list(probabilities)},
-        x="digit",
-        y="probability",
-        y_label="",
-        height=200,
+def probability_bars(probabilities, where) -> None:
+    """The ten probabilities as bars in plain HTML: on screen at once (a chart library would first load, then
+    draw), cheap for the browser under load, and the same in both themes. All zero before there is a
+    drawing, so that the page does not jump when the first answer comes."""
+    top = int(np.argmax(probabilities)) if np.max(probabilities) > 0 else -1
+    bars = "".join(
+        BAR.format(
+            digit=d,
+            height=max(1.0, 100 * float(p)),
+            colour=TOP_BAR if d == top else OTHER_BARS,
+            title=f"{d}: {percent(float(p), 1)}",
+        )
+        for d, p in enumerate(probabilities)
     )
+    where.html(f'<div class="digitrec-bars" role="img" aria-label="probability of each digit">{bars}</div>')
 
 
 if "canvas_round" not in state:
@@ -180,9 +190,9 @@ with drawing_side:
 with details_side:
     if recognition is None:
         st.caption("What the model saw and the ten probabilities appear here.")
-        probability_chart(np.zeros(NUM_CLASSES), st)
+        probability_bars(np.zeros(NUM_CLASSES), st)
     else:
         preview = np.kron(recognition.model_input, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.float32))
         chart_column, preview_column = st.columns([3, 1])
         preview_column.image(preview, caption="what the model saw", width=preview.shape[1], clamp=True)
-        probability_chart(recognition.prediction.probabilities, chart_column)
+        probability_bars(recognition.prediction.probabilities, chart_column)

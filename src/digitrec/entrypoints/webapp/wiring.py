@@ -75,6 +75,10 @@ PAGE_STYLE = """
 .st-key-canvas {{
     width: fit-content; margin-top: 1.25rem; border-radius: 6px; box-shadow: 0 0 0 3px {frame};
 }}
+.digitrec-bars {{ display: flex; gap: 6px; align-items: flex-end; height: 170px; padding-top: 8px; }}
+.digitrec-bar {{ flex: 1; height: 100%; display: flex; flex-direction: column; justify-content: flex-end; }}
+.digitrec-fill {{ border-radius: 3px 3px 0 0; min-height: 1px; }}
+.digitrec-bar span {{ text-align: center; font-size: 0.85rem; padding-top: 4px; opacity: 0.8; }}
 </style>
 """
 FRAME = {"light": "#d0d3da", "dark": "#6b7280"}
