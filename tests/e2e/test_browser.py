@@ -51,6 +51,7 @@ PREDICTION_SHOWN = """() => {
     window.__shownAt = window.__shownAt ?? performance.now();
     return true;
 }"""
+SETTLED = "() => document.querySelector('.stApp')?.dataset.testScriptState === 'notRunning'"
 # Either verdict: a predicted digit, or that the drawing doesn't look like one.
 VERDICT_SHOWN = PREDICTION_SHOWN.replace(
     "!document.body.innerText.includes('Predicted digit')",
@@ -242,6 +243,8 @@ def test_a_dense_scribble_is_not_taken_for_a_digit(served_app):
     url, _database = served_app
     with draw_page(url) as (page, canvas):
         draw(page, canvas, SCRIBBLE, shown=VERDICT_SHOWN)
+        page.wait_for_timeout(500)
+        page.wait_for_function(SETTLED, timeout=20_000)  # the page's rerun has finished
         shown = page.inner_text("body")
         assert NOT_A_DIGIT in shown, f"the page says:\n{shown[:2000]}"
         assert "best guess" in shown and "Predicted digit" not in shown

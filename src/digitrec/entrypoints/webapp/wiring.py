@@ -64,12 +64,13 @@ def get_container() -> Container:
     return build_container()
 
 
-# While the script runs (a click is being answered, a drawing recognised), Submit takes no clicks: a double
-# click sends one. The submit token already makes a repeat harmless; this spares the person a second answer.
-# The canvas gets a frame that shows where it ends on a dark page as on a light one.
+# Once clicked (it keeps the focus), Submit takes no more clicks until the app has answered: a double click
+# sends one submit. A click during some other run (the prediction's) still counts. The submit token already
+# makes a repeat harmless; this spares the server the work. The canvas gets a frame that shows where it ends
+# on a dark page as on a light one.
 PAGE_STYLE = """
 <style>
-.stApp:not([data-test-script-state="notRunning"]) .st-key-submit button {{
+.stApp:not([data-test-script-state="notRunning"]) .st-key-submit button:focus {{
     pointer-events: none; cursor: progress;
 }}
 .st-key-canvas {{
