@@ -64,15 +64,12 @@ def get_container() -> Container:
     return build_container()
 
 
-# Once clicked (it keeps the focus), Submit takes no more clicks until the app has answered: a double click
-# sends one submit. A click during some other run (the prediction's) still counts. The submit token already
-# makes a repeat harmless; this spares the server the work. The canvas gets a frame that shows where it ends
-# on a dark page as on a light one.
+# The canvas gets a frame that shows where it ends on a dark page as on a light one; the probability bars are
+# plain HTML (draw.py). Submit is not disabled while a submit is answered: CSS that ignored clicks while the
+# app runs also swallowed a first click made just as a prediction's run ended. The submit token makes a
+# repeated click harmless instead.
 PAGE_STYLE = """
 <style>
-.stApp:not([data-test-script-state="notRunning"]) .st-key-submit button:focus {{
-    pointer-events: none; cursor: progress;
-}}
 .st-key-canvas {{
     width: fit-content; margin-top: 1.25rem; border-radius: 6px; box-shadow: 0 0 0 3px {frame};
 }}
