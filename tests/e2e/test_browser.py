@@ -192,6 +192,14 @@ def draw_page(url: str, viewport: dict | None = None, touch: bool = False, color
         browser.close()
 
 
+def overlaps(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and (a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+    )
+
+
 def label_option(page, digit: int):
     return page.get_by_role("radiogroup", name="True label").get_by_role("radio", name=str(digit), exact=True)
 
@@ -213,6 +221,13 @@ def test_draw_predict_submit_and_find_the_row(served_app, capsys, tmp_path):
         warm_ms = draw(page, canvas, SEVEN)
         with capsys.disabled():
             print(f"\nmouse-up -> prediction on screen: first {cold_ms:.0f} ms, then {warm_ms:.0f} ms")
+
+        page.mouse.move(canvas.bounding_box()["x"] + 140, canvas.bounding_box()["y"] + 140)
+        toolbar = page.get_by_role("button", name="Undo")
+        expect(toolbar).to_be_visible()
+        assert not overlaps(toolbar.bounding_box(), page.get_by_role("slider").bounding_box()), (
+            "the canvas toolbar covers the brush slider"
+        )
 
         seven = label_option(page, 7)
         seven.click()
@@ -394,9 +409,10 @@ def test_both_themes_frame_the_canvas_and_fetch_nothing_from_outside(tmp_path, m
                     expect(page.get_by_text("Saved as submission #1")).to_be_visible()
                     page.get_by_role("link", name="Stats").click()
                     expect(page.get_by_text("Confusion matrix")).to_be_visible()
-                    page.get_by_text("Confusion matrix").scroll_into_view_if_needed()
+                    heat_map = page.get_by_test_id("stVegaLiteChart").last
+                    heat_map.scroll_into_view_if_needed()
                     page.wait_for_timeout(800)
-                    page.screenshot(path=str(shots / f"stats-{theme}-{device}.png"))
+                    heat_map.screenshot(path=str(shots / f"confusion-{theme}.png"))
                 assert page.outside_requests == [], f"requests left this machine: {page.outside_requests}"
 
 

@@ -40,6 +40,7 @@ def test_an_empty_canvas_gives_a_hint_no_prediction_and_no_submit(app, fake_clas
     assert "Predicted digit" not in metrics(at)
     assert submit_button(at).disabled
     assert fake_classifier.seen == []
+    assert bars(at) == [(str(d), 0.0) for d in range(10)]  # in place, so nothing loads on the first drawing
 
 
 def test_a_drawing_shows_the_prediction_confidence_probabilities_and_model_input(app, draw, fake_classifier):

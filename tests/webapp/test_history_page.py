@@ -23,6 +23,7 @@ def test_rows_are_newest_first_with_every_column(app, seed):
     at = app("history.py")
     table = at.dataframe[0].value
     assert shown_ids(at) == [2, 1]
+    assert list(table.columns[:3]) == ["drawing", "true label", "predicted"]  # on a phone's screen too
     newest = table.iloc[0]
     assert (newest["predicted"], newest["true label"], bool(newest["correct"]), newest["version"]) == (
         9,
