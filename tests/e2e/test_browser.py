@@ -147,7 +147,10 @@ def draw(
         page.mouse.up()
         try:
             page.wait_for_function(shown, polling="raf", timeout=20_000)
-            return page.evaluate("window.__shownAt - window.__mouseUpAt")
+            shown_ms = page.evaluate("window.__shownAt - window.__mouseUpAt")
+            # The rest of the page (the True label, an enabled Submit) comes with the rest of the run.
+            page.wait_for_function(SETTLED, timeout=20_000)
+            return shown_ms
         except PlaywrightTimeout:
             if attempt == attempts:
                 raise AssertionError(
@@ -427,3 +430,19 @@ def test_the_server_opens_the_database_before_the_first_visitor(tmp_path, model_
                     return
             time.sleep(0.2)
     pytest.fail("no visitor came, and the database was never opened and migrated")
+
+
+def test_submit_disables_itself_the_moment_it_is_clicked_until_the_answer(served_app):
+    from playwright.sync_api import expect
+
+    url, database = served_app
+    with draw_page(url) as (page, canvas):
+        draw(page, canvas, SEVEN)
+        submit = page.locator("button.digitrec-submit").element_handle()
+        assert submit.evaluate("button => button.disabled") is False
+        # Clicked and read back in one task of the page: the browser has not heard from the server yet.
+        assert submit.evaluate("button => { button.click(); return button.disabled }") is True
+        expect(page.get_by_text("Saved as submission #1")).to_be_visible()
+        draw(page, canvas, ONE)
+        expect(page.get_by_role("button", name="Submit")).to_be_enabled()
+    assert stored_rows(database) == [(1, 7)]

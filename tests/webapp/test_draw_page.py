@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -30,8 +31,26 @@ def bars(at) -> list[tuple[str, float]]:
     return [(d, float(p)) for d, p in re.findall(r'title="(\d): ([\d.]+)%"', chart)]
 
 
-def submit_button(at):
-    return next(b for b in at.button if b.label == "Submit")
+class SubmitButton:
+    """The Submit component as AppTest sees it: the data the page gave it, and a click as the browser sends
+    it (the trigger carries the count of answered clicks the button saw)."""
+
+    def __init__(self, at):
+        self.at = at
+        (self.element,) = [e for e in at.main if getattr(e, "key", None) == "submit"]
+        self.data = json.loads(self.element.proto.json)
+
+    @property
+    def disabled(self) -> bool:
+        return not self.data["enabled"]
+
+    def click(self, answered: int | None = None):
+        self.at.session_state["submit"] = {"click": self.data["answered"] if answered is None else answered}
+        return self.at
+
+
+def submit_button(at) -> SubmitButton:
+    return SubmitButton(at)
 
 
 def test_an_empty_canvas_gives_a_hint_no_prediction_and_no_submit(app, fake_classifier):
@@ -204,3 +223,14 @@ def test_a_new_drawing_after_clear_is_recognised(app, draw):
 
     at = draw(at, strokes=A_SEVEN)
     assert metrics(at)["Predicted digit"] == "7"
+
+
+def test_a_click_that_arrives_after_its_answer_is_ignored(app, draw, repo):
+    """A repeated click queued behind the first carries the answer count the button saw then."""
+    at = draw(app())
+    submit_button(at).click().run()
+    assert submit_button(at).data["answered"] == 1
+    at = draw(at, strokes=A_SEVEN)
+    submit_button(at).click(answered=0).run()  # the stale repeat
+
+    assert repo.count() == 1 and metrics(at)["Predicted digit"] == "7"

@@ -6,7 +6,8 @@ True label (wrapping, so all ten fit a narrow screen) and Submit; the details (c
 saw, the ten probabilities) sit beside the canvas on a wide screen and below on a narrow one.
 
 Every canvas gets a submit token; the repository stores a token once, so a double click, or a click repeated
-while the first is still being answered, gives one row and the first id. The canvas is cleared in place (a
+while the first is still being answered, gives one row and the first id. Submit itself (submit_button.py)
+disables itself in the browser as soon as it is clicked, until the answer. The canvas is cleared in place (a
 new initial drawing for the same component), not replaced: a replaced component drops the strokes made while
 it mounts.
 """
@@ -26,6 +27,7 @@ from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_d
 from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import submit_drawing
 from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.webapp.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
     get_container,
     live_classifier,
@@ -118,8 +120,10 @@ def submit(recognition: Recognition, pixels: np.ndarray, label: int) -> None:
         png, version = images.encode_png(pixels), classifier.info.version
         saved = submit_drawing(container.submissions(), recognition, png, label, version, state.canvas_token)
     except StorageUnavailable as exc:
+        state.submit_answers += 1
         banner.error(f"Your drawing was not saved: {exc}. It is still on the canvas: try Submit again.")
         return
+    state.submit_answers += 1
     state.saved_id = saved
     state.mine = [*state.get("mine", []), saved]  # History marks these "yours, this session"
     new_canvas()
@@ -145,6 +149,7 @@ def probability_bars(probabilities, where) -> None:
 
 if "canvas_round" not in state:
     new_canvas()
+    state.submit_answers = 0  # how many Submit clicks the page has answered
 container = get_container()
 images = container.images()
 use_page_style()
@@ -181,9 +186,10 @@ with drawing_side:
         label = choose_label(recognition.prediction)
     submit_column, clear_column = st.columns(2)
     ready = recognition is not None and label is not None
-    if submit_column.button("Submit", type="primary", disabled=not ready, key="submit", width="stretch"):
-        if ready:
-            submit(recognition, pixels, label)
+    with submit_column:
+        clicked = submit_button(ready, state.submit_answers)
+    if clicked:
+        submit(recognition, pixels, label)
     clear_column.button("Clear", on_click=new_canvas, key="clear", width="stretch")
     st.slider("Brush width", min_value=5, max_value=40, value=20, key="brush")
 
