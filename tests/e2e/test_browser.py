@@ -269,6 +269,7 @@ def test_a_dense_scribble_is_not_taken_for_a_digit(served_app):
 
 def click_fast(page, locator, times: int, gap_ms: int) -> None:
     """`times` mouse clicks on the middle of `locator`, `gap_ms` apart, as an impatient person makes them."""
+    locator.scroll_into_view_if_needed()  # raw mouse clicks, unlike locator.click(), do not scroll
     box = locator.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     for n in range(times):

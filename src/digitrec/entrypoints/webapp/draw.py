@@ -50,6 +50,7 @@ state = st.session_state
 def new_canvas() -> None:
     """An empty canvas with its own submit token and no label picked yet. The drawing on the old one is
     ignored from now on: the browser may send it again before the clearing reaches it."""
+    state.pop(f"picked-{state.get('canvas_round')}", None)
     state.canvas_round = state.get("canvas_round", -1) + 1
     state.canvas_token = f"{visitor()}-{uuid.uuid4().hex}"
     state.discarded_sha = state.get("canvas_sha")
