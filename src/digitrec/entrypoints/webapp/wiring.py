@@ -65,9 +65,8 @@ def get_container() -> Container:
 
 
 # The canvas gets a frame that shows where it ends on a dark page as on a light one; the probability bars are
-# plain HTML (draw.py). Submit is not disabled while a submit is answered: CSS that ignored clicks while the
-# app runs also swallowed a first click made just as a prediction's run ended. The submit token makes a
-# repeated click harmless instead.
+# plain HTML (draw.py). Submit disables itself in the browser (submit_button.py): CSS that ignored clicks
+# while the app ran also swallowed first clicks made just as a prediction's run ended.
 PAGE_STYLE = """
 <style>
 .st-key-canvas {{
@@ -83,7 +82,7 @@ FRAME = {"light": "#d0d3da", "dark": "#6b7280"}
 
 
 def theme() -> str:
-    """ "light" or "dark": the theme the browser shows (Streamlit's setting, or the system's)."""
+    """The theme the browser shows, "light" or "dark" (Streamlit's setting, or the system's)."""
     try:
         return "dark" if st.context.theme.type == "dark" else "light"
     except AttributeError:  # outside a browser session (AppTest)
