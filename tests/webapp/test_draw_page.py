@@ -129,6 +129,7 @@ def test_the_sidebar_names_the_live_model(app):
 
 def test_a_drawing_too_faint_to_read_counts_as_empty(app, draw):
     at = draw(app(), strokes=[(slice(10, 11), slice(10, 11))])
+    assert "Draw a digit" in at.info[0].value and not at.warning  # a stray pixel is no drawing yet
     assert "Predicted digit" not in metrics(at)
     assert submit_button(at).disabled
 

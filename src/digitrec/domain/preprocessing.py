@@ -35,7 +35,7 @@ def check_drawing_size(image: np.ndarray) -> None:
     """Raise TooSmallDrawing when the ink spans under MIN_DRAWING_SHARE of the canvas's shorter side, or is
     a small blob (a dot as wide as the brush) rather than strokes; EmptyDrawing when there is no ink."""
     mask = ink_map(image) > INK_THRESHOLD
-    if not mask.any():
+    if mask.sum() < max(MIN_INK_PIXELS, MIN_INK_FRACTION * mask.size):  # as preprocess_canvas decides
         raise EmptyDrawing("the drawing is empty: draw a digit first")
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     longer = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
