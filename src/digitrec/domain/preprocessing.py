@@ -34,10 +34,7 @@ class TooSmallDrawing(DigitrecError):
 def check_drawing_size(image: np.ndarray) -> None:
     """Raise TooSmallDrawing when the ink spans under MIN_DRAWING_SHARE of the canvas's shorter side, or is
     a small blob (a dot as wide as the brush) rather than strokes; EmptyDrawing when there is no ink."""
-    mask = ink_map(image) > INK_THRESHOLD
-    if mask.sum() < max(MIN_INK_PIXELS, MIN_INK_FRACTION * mask.size):  # as preprocess_canvas decides
-        raise EmptyDrawing("the drawing is empty: draw a digit first")
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    _, mask, rows, cols = drawn_ink(image)
     longer = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
     if longer < MIN_DRAWING_SHARE * min(mask.shape):
         raise TooSmallDrawing("the drawing is too small to read: draw a bigger digit")
@@ -45,6 +42,16 @@ def check_drawing_size(image: np.ndarray) -> None:
         raise TooSmallDrawing(
             "this is a dot or a blob, not strokes: draw a bigger digit or use a thinner brush"
         )
+
+
+def drawn_ink(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ink of an image (`ink_map`), where it counts as ink (above INK_THRESHOLD), and the indices of the
+    rows and of the columns that hold some. Raises EmptyDrawing when there is no (or almost no) ink."""
+    ink = ink_map(image)
+    mask = ink > INK_THRESHOLD
+    if mask.sum() < max(MIN_INK_PIXELS, MIN_INK_FRACTION * mask.size):
+        raise EmptyDrawing("the drawing is empty: draw a digit first")
+    return ink, mask, np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
 
 
 def ink_map(image: np.ndarray) -> np.ndarray:
@@ -95,11 +102,7 @@ def preprocess_canvas(image: np.ndarray) -> np.ndarray:
 
     Raises EmptyDrawing when there is no (or almost no) ink, InvalidImage for arrays that are not images.
     """
-    ink = ink_map(image)
-    mask = ink > INK_THRESHOLD
-    if mask.sum() < max(MIN_INK_PIXELS, MIN_INK_FRACTION * mask.size):
-        raise EmptyDrawing("the drawing is empty: draw a digit first")
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    ink, mask, rows, cols = drawn_ink(image)
     crop = np.where(mask, ink, 0.0)[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
     # Scale the longer side to BOX pixels and put the centre of mass on the centre of the field: one

@@ -55,4 +55,4 @@ BUTTON = st.components.v2.component(
 def submit_button(enabled: bool, answered: int, key: str = "submit") -> bool:
     """Draw the button; True in the run its click started (and only for a click on the current answer)."""
     result = BUTTON(data={"enabled": enabled, "answered": answered}, key=key, on_click_change=lambda: None)
-    return enabled and result.click is not None and result.click == answered
+    return enabled and result.click == answered
