@@ -117,16 +117,14 @@ def choose_label(prediction: Prediction) -> int | None:
 
 def submit(recognition: Recognition, pixels: np.ndarray, label: int) -> None:
     """Store the drawing once (its canvas's token makes a repeated click harmless), then clear the canvas."""
+    state.submit_answers += 1  # this click is answered now, whatever the answer: Submit comes back after it
     try:
         png, version = images.encode_png(pixels), classifier.info.version
         saved = submit_drawing(container.submissions(), recognition, png, label, version, state.canvas_token)
     except StorageUnavailable as exc:
-        state.submit_answers += 1
         banner.error(f"Your drawing was not saved: {exc}. It is still on the canvas: try Submit again.")
         return
-    state.submit_answers += 1
     state.saved_id = saved
-    state.mine = [*state.get("mine", []), saved]  # History marks these "yours, this session"
     new_canvas()
     st.rerun()
 
