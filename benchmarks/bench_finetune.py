@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from digitrec.adapters.canvas_drawings import canvas_drawing
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.training_data import SPLIT_SEED
@@ -30,9 +30,6 @@ from digitrec.domain.ports import Classifier, SubmissionRepository
 from digitrec.domain.recognition import recognise
 from digitrec.domain.submissions import Submission
 from digitrec.domain.training import FineTuneConfig
-
-sys.path.insert(0, str(Path(__file__).parent))
-from canvas_testset import canvas_drawing  # noqa: E402
 
 
 def sideways_drawings(data_dir: Path, count: int, seed: int) -> list[tuple[np.ndarray, int]]:

@@ -18,39 +18,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter
 
-CANVAS = 280
-FORMS = ("white-on-black", "alpha", "black-on-white", "grey-on-paper")
-
-
-def canvas_drawing(digit: np.ndarray, form: str, rng: np.random.Generator) -> Image.Image:
-    """One MNIST digit (28x28 uint8) as a drawing on a CANVAS x CANVAS image."""
-    rows, cols = np.flatnonzero((digit > 25).any(1)), np.flatnonzero((digit > 25).any(0))
-    crop = Image.fromarray(digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
-    height = rng.uniform(CANVAS / 3, CANVAS)
-    scale = min(height / crop.height, (CANVAS - 4) / crop.width)
-    size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
-    big = crop.resize(size, Image.BICUBIC)
-    brush = rng.uniform(10, 32)  # the brush width a person picks, in canvas pixels
-    grow = int(round(brush - 2.5 * scale))  # MNIST strokes are ~2.5 px wide at 28x28
-    if grow >= 2:
-        big = big.filter(ImageFilter.MaxFilter(grow // 2 * 2 + 1))
-    ink = np.clip((np.asarray(big, dtype=np.float32) / 255 - 0.3) / 0.4, 0, 1)  # crisp, anti-aliased edges
-    field = np.zeros((CANVAS, CANVAS), dtype=np.float32)
-    top = int(rng.integers(0, CANVAS - ink.shape[0] + 1))
-    left = int(rng.integers(0, CANVAS - ink.shape[1] + 1))
-    field[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
-    level = (field * 255).round().astype(np.uint8)
-    if form == "white-on-black":
-        return Image.fromarray(level).convert("RGB")
-    if form == "alpha":
-        rgba = np.dstack([np.full_like(level, 255)] * 3 + [level])
-        return Image.fromarray(rgba, "RGBA")
-    if form == "black-on-white":
-        return Image.fromarray(255 - level).convert("RGB")
-    paper, pen = 225, 40
-    return Image.fromarray((paper - field * (paper - pen)).round().astype(np.uint8)).convert("RGB")
+from digitrec.adapters.canvas_drawings import FORMS, canvas_drawing
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ Configuration keys (set by the CLI from flags / environment, or by tests; defaul
                    model shipped in the package until another is promoted)
   download         fetch MNIST when missing (bool)
   progress         show progress bars (bool)
+  admin_password   the operator password (None: operator actions are off)
 
 Entrypoints reach every adapter through this container, file formats and plots included, so a test can
 swap any of them. torch is imported only when a torch adapter is first asked for, so commands that never
@@ -24,8 +25,12 @@ from digitrec import settings
 from digitrec.adapters.image_codec import PillowImageCodec
 from digitrec.adapters.labelled_folder import LabelledFolderFormat
 from digitrec.adapters.matplotlib_plotter import MatplotlibPlotter
+from digitrec.adapters.memory_jobs import InMemoryJobQueue
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.adapters.memory_reviews import InMemoryReviews
+from digitrec.adapters.sql_jobs import SqlJobQueue
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql_reviews import SqlReviews
 from digitrec.adapters.submission_folder import SubmissionFolderFormat
 
 
@@ -77,10 +82,21 @@ class Container(containers.DeclarativeContainer):
         open_database, config.database_url, config.database_timeout.as_float()
     )
     database_revision = providers.Factory(schema_revision_of, engine)
+    backend = providers.Callable(storage_backend, config.database_url)
+    memory_submissions = providers.ThreadSafeSingleton(InMemorySubmissionRepository)
     submissions = providers.Selector(
-        providers.Callable(storage_backend, config.database_url),
-        sql=providers.ThreadSafeSingleton(SqlSubmissionRepository, engine),
-        memory=providers.ThreadSafeSingleton(InMemorySubmissionRepository),
+        backend, sql=providers.ThreadSafeSingleton(SqlSubmissionRepository, engine), memory=memory_submissions
+    )
+    # Reviews and the audit log (SubmissionReviews, AuditLog), and the fine-tune jobs (JobQueue).
+    reviews = providers.Selector(
+        backend,
+        sql=providers.ThreadSafeSingleton(SqlReviews, engine),
+        memory=providers.ThreadSafeSingleton(InMemoryReviews, memory_submissions),
+    )
+    jobs = providers.Selector(
+        backend,
+        sql=providers.ThreadSafeSingleton(SqlJobQueue, engine),
+        memory=providers.ThreadSafeSingleton(InMemoryJobQueue),
     )
     models = providers.ThreadSafeSingleton(model_registry, config.models_dir)
     classifier = providers.ThreadSafeSingleton(torch_classifier, config.model_path, models)

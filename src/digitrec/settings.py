@@ -21,4 +21,5 @@ DEFAULTS = {
     "model_path": None,
     "download": True,
     "progress": True,
+    "admin_password": None,
 }

@@ -15,6 +15,7 @@ from postgres_cluster import FAST_SETTINGS, ThrowawayCluster, create_database, d
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
 from digitrec.adapters.sql_migrations import upgrade_database
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.containers import Container
 from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, Prediction
 from digitrec.domain.submissions import Submission
 
@@ -123,3 +124,14 @@ def repo(request: pytest.FixtureRequest) -> Iterator[InMemorySubmissionRepositor
 def database_url(request: pytest.FixtureRequest) -> str:
     """An empty database: a SQLite file, then a PostgreSQL database."""
     return request.getfixturevalue(SQL_BACKENDS[request.param])
+
+
+@pytest.fixture(params=["memory", *sorted(SQL_BACKENDS)])
+def container(request: pytest.FixtureRequest) -> Iterator[Container]:
+    """The composition root on each storage backend: what the review and job contract tests run against."""
+    url = "memory://" if request.param == "memory" else request.getfixturevalue(SQL_BACKENDS[request.param])
+    container = Container()
+    container.config.from_dict({"database_url": url, "database_timeout": 10})
+    yield container
+    if request.param != "memory":
+        container.engine().dispose()

@@ -12,7 +12,7 @@ from digitrec.domain.errors import DigitrecError
 from digitrec.domain.learning import finetune_model, is_heldout, split_submissions
 from digitrec.domain.model_versions import promote_model
 from digitrec.domain.predictions import Prediction
-from digitrec.domain.submissions import Submission
+from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, Submission
 from digitrec.domain.training import FineTuneConfig, FineTuneResult, ModelRecord, TooFewSubmissions
 
 PNG = encode_png(np.zeros((28, 28), np.uint8))
@@ -40,8 +40,9 @@ class FakeTrainer:
     def __init__(self):
         self.calls = []
 
-    def finetune(self, parent, submissions, heldout, config, on_epoch=None):
+    def finetune(self, parent, submissions, heldout, config, on_epoch=None, negatives=None):
         self.calls.append((parent, submissions, heldout))
+        self.negatives = negatives
         return FineTuneResult(None, parent.version, len(submissions), len(heldout), 0.2, 0.9, 0.995)
 
 
@@ -95,6 +96,38 @@ def test_finetune_starts_from_the_live_model_and_trains_on_the_non_heldout_share
     parent, train, heldout = trainer.calls[0]
     assert parent == BASE and result.parent == "base"
     assert len(train) + len(heldout) == 120 and 10 < len(heldout) < 40
+
+
+def test_finetune_never_trains_on_excluded_submissions_and_uses_not_a_digit_ones_as_negatives():
+    trainer, repo = FakeTrainer(), stored(InMemorySubmissionRepository(), 120)
+    for submission_id, status in [
+        (1, EXCLUDED),
+        (2, EXCLUDED),
+        (3, NOT_A_DIGIT),
+        (4, NOT_A_DIGIT),
+        (5, NOT_A_DIGIT),
+    ]:
+        repo.replace_stored(replace(repo.get(submission_id), status=status))
+    tune(trainer, FakeRegistry(BASE), repo, FineTuneConfig(min_submissions=50))
+    _, train, heldout = trainer.calls[0]
+    used = np.round(np.concatenate([train.images, heldout.images])[:, 0, 0] * 1000).astype(int)
+    assert len(used) == 115 and not set(used) & {0, 1, 2, 3, 4}  # submission i has pixel (i - 1) / 1000
+    assert np.round(trainer.negatives[:, 0, 0] * 1000).astype(int).tolist() == [4, 3, 2]  # newest first
+
+
+def test_finetune_without_reviews_passes_no_negatives():
+    trainer = FakeTrainer()
+    tune(trainer, FakeRegistry(BASE), stored(InMemorySubmissionRepository(), 120), FineTuneConfig())
+    assert trainer.negatives is None
+
+
+def test_promotion_also_guards_the_canvas_set_using_the_parents_measurement():
+    base = replace(BASE, canvas_accuracy=None)  # the live model's own checkpoint has no canvas accuracy
+    worse_canvas = replace(GOOD, canvas_accuracy=0.950, parent_canvas_accuracy=0.990)
+    with pytest.raises(DigitrecError, match="95.00% on the canvas set against 99.00%"):
+        promote_model(FakeRegistry(base, worse_canvas), "good")
+    better = replace(worse_canvas, canvas_accuracy=0.989)
+    assert promote_model(FakeRegistry(base, better), "good").version == "good"
 
 
 def test_finetune_can_start_from_another_version_and_refuses_unknown_ones():

@@ -42,6 +42,14 @@ class InMemorySubmissionRepository:
             self._tokens[submission.submit_token] = self._last_id
         return self._last_id
 
+    def replace_stored(self, submission: Submission) -> Submission:
+        """Store `submission` in place of the one with its id (a review changed its label or status)."""
+        with self._lock:
+            if submission.id not in self._submissions:
+                raise KeyError(submission.id)
+            self._submissions[submission.id] = submission
+            return submission
+
     def get(self, submission_id: int) -> Submission | None:
         with self._lock:
             return self._submissions.get(submission_id)

@@ -1,6 +1,7 @@
 """Model versions as checkpoint files in a folder, plus the model shipped in the package; `live.json` in the
-folder names the live one (the shipped model while there is none). Promotion rewrites that file atomically,
-so every process serving predictions sees the switch on its next request."""
+folder names the live one (the shipped model while there is none) and the ones live before it. Promotion
+and rollback rewrite that file atomically, so every process serving predictions sees the switch on its next
+request."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import numpy as np
 
 from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
 from digitrec.domain.errors import DigitrecError, ModelNotFound
+from digitrec.domain.explanations import Explanation
 from digitrec.domain.predictions import ModelInfo, Prediction
-from digitrec.domain.training import ModelRecord
+from digitrec.domain.training import EpochMetrics, ModelRecord
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,10 @@ def record_from_checkpoint(path: Path) -> ModelRecord:
         parent=lineage.get("parent"),
         heldout_accuracy=metrics.get("heldout_accuracy"),
         submissions_used=int(lineage.get("submissions_used", 0)),
+        canvas_accuracy=metrics.get("canvas_accuracy"),
+        parent_canvas_accuracy=metrics.get("parent_canvas_accuracy"),
+        history=tuple(EpochMetrics(**epoch) for epoch in metrics.get("history", [])),
+        confusion=tuple(tuple(row) for row in metrics["confusion"]) if "confusion" in metrics else None,
     )
 
 
@@ -74,13 +80,44 @@ class FileModelRegistry:
         return replace(record_from_checkpoint(self.live_location()), live=True)
 
     def promote(self, version: str) -> ModelRecord:
+        record = self._find(version)
+        before = self._live_file()
+        previous = [*before.get("previous", []), before] if "path" in before else []
+        if before.get("path") == str(Path(record.location).resolve()):
+            previous = before.get("previous", [])  # promoting the live version again changes nothing
+        return self._make_live(record, previous)
+
+    def rollback(self) -> ModelRecord:
+        """Make live the version that was live before the last promotion (the shipped model when the
+        first promotion is undone)."""
+        previous = self._live_file().get("previous", [])
+        if not previous and not (self.models_dir / LIVE_FILE).exists():
+            raise DigitrecError("nothing to roll back to: no version was ever promoted")
+        if not previous:
+            (self.models_dir / LIVE_FILE).unlink()
+            return self.live()
+        *earlier, last = previous
+        return self._make_live(self._find(last["version"]), earlier)
+
+    def _find(self, version: str) -> ModelRecord:
         matches = [r for r in self.list() if r.version == version]
         if not matches:
             raise DigitrecError(f"no model version {version!r} in {self.models_dir} or the package")
-        record = matches[0]
+        return matches[0]
+
+    def _live_file(self) -> dict:
+        try:
+            return json.loads((self.models_dir / LIVE_FILE).read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise ModelNotFound(f"{self.models_dir / LIVE_FILE} is unreadable ({exc})") from exc
+
+    def _make_live(self, record: ModelRecord, previous: list[dict]) -> ModelRecord:
         self.models_dir.mkdir(parents=True, exist_ok=True)
         target, tmp = self.models_dir / LIVE_FILE, self.models_dir / f".{LIVE_FILE}.tmp"
-        tmp.write_text(json.dumps({"version": record.version, "path": str(Path(record.location).resolve())}))
+        chosen = {"version": record.version, "path": str(Path(record.location).resolve())}
+        tmp.write_text(json.dumps({**chosen, "previous": previous[-20:]}))
         os.replace(tmp, target)
         return replace(record, live=True)
 
@@ -111,6 +148,9 @@ class LiveClassifier:
 
     def predict(self, image: np.ndarray) -> Prediction:
         return self.current().predict(image)
+
+    def explain(self, image: np.ndarray) -> Explanation:
+        return self.current().explain(image)
 
     def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]:
         return self.current().predict_batch(images)

@@ -1,5 +1,5 @@
-"""The database schema for submissions, as SQLAlchemy Core tables. Domain classes are never mapped here:
-`sql_repository` converts rows to and from `Submission` explicitly.
+"""The database schema (submissions, the operators' audit log, fine-tune jobs), as SQLAlchemy Core tables.
+Domain classes are never mapped here: `sql_repository` converts rows to and from `Submission` explicitly.
 
 The migrations in `migrations/versions/` create this schema; a change here needs a new migration there
 (tests/integration/test_migrations.py checks that both agree, on SQLite and PostgreSQL)."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -18,6 +19,8 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
+    text,
 )
 
 # Named constraints, so that later Alembic migrations can refer to them on every backend.
@@ -55,8 +58,46 @@ submissions = Table(
     Column("image_sha256", String(64), nullable=False, index=True),  # hex digest of image_png
     # The app's idempotency key (one per canvas): a repeated submit finds the first row instead of adding one.
     Column("submit_token", String(64), nullable=True),
+    Column("predicted_is_digit", Boolean, nullable=True),  # the model's verdict; NULL (older rows): a digit
+    # What a review made of it (ok, excluded, not_digit), and when it was last reviewed (NULL: never).
+    Column("status", String(16), nullable=False, server_default=text("'ok'")),
+    Column("reviewed_at", DateTime(timezone=True), nullable=True),
     # The statistics (GROUP BY these three) read this index instead of every row with its images.
     Index("ix_submissions_stats", "model_version", "label", "predicted"),
     Index("uq_submissions_submit_token", "submit_token", unique=True),
     sqlite_autoincrement=True,  # never reuse an id, even after deleting the newest row
+)
+
+# Every operator action (reviews, fine-tunes started, promotions, rollbacks): who, what, when. A review's
+# row names its submission, so the rows of one submission are its history (old and new labels included).
+operator_actions = Table(
+    "operator_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("operator", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("submission_id", Integer, nullable=True, index=True),
+    sqlite_autoincrement=True,
+)
+
+# Fine-tune jobs: queued by an operator, claimed by one worker, with their progress and outcome.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # queued, running, done, failed
+    Column("config", JSON, nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=True),
+    Column("worker", String(128), nullable=True),
+    Column("progress", JSON, nullable=False),  # one dict of metrics per finished epoch
+    Column("result", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+    sqlite_autoincrement=True,
 )

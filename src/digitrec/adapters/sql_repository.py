@@ -28,7 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from digitrec.adapters.orm import submissions
 from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.predictions import IMAGE_SIDE, Prediction
-from digitrec.domain.submissions import Submission, SubmissionStats, as_utc
+from digitrec.domain.submissions import OK, Submission, SubmissionStats, as_utc
 from digitrec.settings import DATABASE_TIMEOUT
 
 MODEL_INPUT_DTYPE = np.dtype("<f4")  # float32, little-endian, whatever the machine's byte order
@@ -218,8 +218,11 @@ def row_values(submission: Submission) -> dict[str, Any]:
         "image_png": submission.image_png,
         "model_input": np.ascontiguousarray(submission.model_input, dtype=MODEL_INPUT_DTYPE).tobytes(),
         "image_sha256": submission.image_sha256,
-        # Only when set, so that an INSERT without one also fits a database still at revision 0002 or older.
+        # Only when they differ from what the columns default to (NULL, 'ok'), so that an INSERT of an
+        # ordinary submission also fits a database still at an older revision.
         **({"submit_token": submission.submit_token} if submission.submit_token else {}),
+        **({} if submission.prediction.is_digit else {"predicted_is_digit": False}),
+        **({"status": submission.status} if submission.status != OK else {}),
     }
 
 
@@ -228,10 +231,15 @@ def submission_from_row(row: Row[Any]) -> Submission:
     return Submission(
         image_png=bytes(row.image_png),
         model_input=pixels.astype(np.float32),  # native byte order, and a writable copy
-        prediction=Prediction(digit=row.predicted, probabilities=tuple(row.probabilities)),
+        prediction=Prediction(
+            digit=row.predicted,
+            probabilities=tuple(row.probabilities),
+            is_digit=row._mapping.get("predicted_is_digit") is not False,
+        ),
         label=row.label,
         model_version=row.model_version,
         created_at=as_utc(row.created_at),
         id=row.id,
         submit_token=row._mapping.get("submit_token"),
+        status=row._mapping.get("status") or OK,
     )

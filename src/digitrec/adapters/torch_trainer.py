@@ -11,9 +11,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
+from digitrec.adapters.canvas_drawings import CANVAS_SET_SIZE, canvas_set
 from digitrec.adapters.torch_calibration import calibrate
 from digitrec.adapters.torch_model import NOT_A_DIGIT, build_model, load_checkpoint, save_checkpoint
 from digitrec.adapters.training_data import (
@@ -22,6 +24,7 @@ from digitrec.adapters.training_data import (
     MnistSplits,
     as_tensors,
     degraded_validation_digits,
+    images_on,
     load_splits,
     per_epoch,
     validation_digits,
@@ -87,15 +90,22 @@ class TorchTrainer:
         self.download, self.progress = download, progress
         self.train_limit: int | None = None  # use only the first N training images (tests, smoke runs)
         self.drawn_count = (DRAWN_FOR_TRAINING, DRAWN_FOR_VALIDATION)  # smaller in tests
+        self.canvas_count = CANVAS_SET_SIZE  # the canvas set every version is measured on; smaller in tests
 
     def _setup(
-        self, config: TrainConfig | FineTuneConfig, val_size: int
+        self, config: TrainConfig | FineTuneConfig, val_size: int, limit: int | None = None
     ) -> tuple[torch.device, torch.Generator, MnistSplits]:
         device = pick_device(config.device)
         torch.set_num_threads(config.threads or os.cpu_count() or 1)
         torch.manual_seed(config.seed)
-        data = load_splits(self.data_dir, self.download, val_size, device, self.train_limit)
+        data = load_splits(self.data_dir, self.download, val_size, device, limit or self.train_limit)
         return device, torch.Generator(device=device).manual_seed(config.seed), data
+
+    def _canvas_set(self, data: MnistSplits) -> tuple[torch.Tensor, torch.Tensor]:
+        """The canvas set: MNIST test digits drawn as on the app's canvas, preprocessed as the app does."""
+        test_images = (data.test_x[:, 0] * 255).round().byte().cpu().numpy()
+        drawn = canvas_set(test_images, data.test_y.cpu().numpy(), self.canvas_count)
+        return as_tensors(drawn, data.test_x.device)
 
     def train(
         self, config: TrainConfig, on_epoch: Callable[[EpochMetrics], None] | None = None
@@ -120,8 +130,9 @@ class TorchTrainer:
             on_epoch=on_epoch, progress=self.progress,
         )  # fmt: skip
         calibration = calibrate_on_validation(model, data, drawn, config.seed, config.digit_refusal)
+        canvas = {"canvas_accuracy": accuracy_on(model, self._canvas_set(data))}
         name = f"digitnet-{{}}-s{config.seed}"
-        run = self._save(model, architecture, data, fitted, calibration, config, name)
+        run = self._save(model, architecture, data, fitted, calibration, config, name, extra_metrics=canvas)
         log.info("saved %s (epoch %d by validation accuracy)", run.checkpoint_path, run.best_epoch)
         return run
 
@@ -132,14 +143,22 @@ class TorchTrainer:
         heldout: LabelledInputs,
         config: FineTuneConfig,
         on_epoch: Callable[[EpochMetrics], None] | None = None,
+        negatives: np.ndarray | None = None,
     ) -> FineTuneResult:
-        device, g, data = self._setup(config, TrainConfig.val_size)  # the split the parent was trained with
+        # The validation split the parent was trained with.
+        device, g, data = self._setup(config, TrainConfig.val_size, config.mnist_limit)
         model, architecture = parent_model(parent, device)
-        drawn = self._non_digits(config.seed, device) if model.head.out_features > NOT_A_DIGIT else None
-        heldout_data = as_tensors(heldout, device)
-        heldout_before = accuracy_on(model, heldout_data)
+        with_verdict = model.head.out_features > NOT_A_DIGIT
+        drawn = self._non_digits(config.seed, device) if with_verdict else None
+        heldout_data, canvas = as_tensors(heldout, device), self._canvas_set(data)
+        heldout_before, canvas_before = accuracy_on(model, heldout_data), accuracy_on(model, canvas)
         extras = [(*as_tensors(submissions, device), per_epoch(len(data.train_x), config.submission_share))]
         extras += drawn.extras(len(data.train_x), 0.0, config.non_digits) if drawn else []
+        negatives_used = len(negatives) if with_verdict and negatives is not None else 0
+        if negatives_used:  # reviewed as not digits: more of the verdict's negatives, at a tenth of its share
+            rejects = torch.full((negatives_used,), NOT_A_DIGIT, device=device)
+            share = per_epoch(len(data.train_x), config.non_digits / 10)
+            extras.append((images_on(np.asarray(negatives, np.float32), device), rejects, max(share, 1)))
         log.info(
             "fine-tuning %s on MNIST + %d submissions (%d held out)",
             parent.version,
@@ -158,11 +177,18 @@ class TorchTrainer:
         )
         heldout_after = accuracy_on(model, heldout_data)
         calibration = calibrate_on_validation(model, data, drawn, config.seed, TrainConfig.digit_refusal)
-        lineage = {"parent": parent.version, "submissions_used": len(submissions), "heldout": len(heldout)}
+        lineage = {
+            "parent": parent.version,
+            "submissions_used": len(submissions),
+            "heldout": len(heldout),
+            "negatives_used": negatives_used,
+        }
         extra_metrics = {
             "heldout_accuracy": heldout_after,
             "parent_heldout_accuracy": heldout_before,
             "parent_test_accuracy": parent.test_accuracy,
+            "canvas_accuracy": accuracy_on(model, canvas),
+            "parent_canvas_accuracy": canvas_before,
         }
         name = f"digitnet-ft-{{}}-s{config.seed}"
         run = self._save(model, architecture, data, fitted, calibration, config, name, lineage, extra_metrics)
@@ -171,7 +197,7 @@ class TorchTrainer:
         )
         return FineTuneResult(
             run, parent.version, len(submissions), len(heldout), heldout_before, heldout_after,
-            parent.test_accuracy or 0.0,
+            parent.test_accuracy or 0.0, negatives_used,
         )  # fmt: skip
 
     def _non_digits(self, seed: int, device: torch.device) -> DrawnSets:

@@ -2,7 +2,9 @@
 Each use case trains through the `Trainer` port and plots through the `Plotter` port.
 
 Submissions are split once and for all by a hash of their id: the held-out share is never trained on, by
-this or any later fine-tuning, so before/after accuracies on it stay comparable.
+this or any later fine-tuning, so before/after accuracies on it stay comparable. What a review decided
+counts: an excluded submission is never trained on, and one marked "not a digit" is trained on as a
+negative for the not-a-digit verdict, never as a digit.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from digitrec.domain.model_versions import find_model
 from digitrec.domain.ports import ModelRegistry, Plotter, SubmissionTransfer, Trainer
-from digitrec.domain.submissions import Submission
+from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, Submission
 from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
@@ -77,11 +79,15 @@ def finetune_model(
     `plots_dir`; the new version is written but not promoted."""
     parent = find_model(registry, from_version)
     newest_first = list(submissions_in_order(repo))[::-1]  # paged by id: none seen twice while others submit
-    train, heldout = split_submissions(newest_first, config.heldout_percent)
+    digits = [s for s in newest_first if s.status not in (EXCLUDED, NOT_A_DIGIT)]
+    negatives = as_inputs(s for s in newest_first if s.status == NOT_A_DIGIT).images
+    train, heldout = split_submissions(digits, config.heldout_percent)
     if len(train) < config.min_submissions:
         raise TooFewSubmissions(
             f"only {len(train)} submissions to learn from ({len(heldout)} more are held out for measuring); "
             f"fine-tuning needs at least {config.min_submissions}. Collect more drawings in the app first."
         )
-    result = trainer.finetune(parent, train, heldout, config, on_epoch=on_epoch)
+    result = trainer.finetune(
+        parent, train, heldout, config, on_epoch=on_epoch, negatives=negatives if len(negatives) else None
+    )
     return result, plotter.plot(result.run, plots_dir)

@@ -1,4 +1,4 @@
-"""Model versions: find one by name, and make one live, with a guard against a worse model."""
+"""Model versions: find one by name, make one live (with a guard against a worse model), roll back."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import ModelRegistry
 from digitrec.domain.training import ModelRecord
 
-PROMOTION_MARGIN = 0.002  # a candidate may be at most 0.2 points worse on MNIST test than the live model
+PROMOTION_MARGIN = 0.002  # a candidate may be at most 0.2 points worse than the live model, on each test set
+
+
+class PromotionRefused(DigitrecError):
+    pass
 
 
 def find_model(registry: ModelRegistry, version: str | None) -> ModelRecord:
@@ -18,20 +22,39 @@ def find_model(registry: ModelRegistry, version: str | None) -> ModelRecord:
     raise DigitrecError(f"no model version {version!r}; `digitrec models list` shows the versions there are")
 
 
+def promotion_problems(
+    candidate: ModelRecord, live: ModelRecord, margin: float = PROMOTION_MARGIN
+) -> list[str]:
+    """Why `candidate` should not replace `live`: more than `margin` worse on MNIST test, or on the canvas
+    set (where both accuracies are known: the live model's is also known from the candidate's own checkpoint
+    when the candidate was fine-tuned from it)."""
+    if candidate.version == live.version:
+        return []
+    live_canvas = live.canvas_accuracy
+    if live_canvas is None and candidate.parent == live.version:
+        live_canvas = candidate.parent_canvas_accuracy
+    problems = []
+    for test_set, ours, theirs, required in (
+        ("MNIST test", candidate.test_accuracy, live.test_accuracy, True),
+        ("the canvas set", candidate.canvas_accuracy, live_canvas, False),
+    ):
+        unknown = ours is None and required
+        if unknown or (ours is not None and theirs is not None and ours < theirs - margin):
+            problems.append(
+                f"{candidate.version} scores {fmt(ours)} on {test_set} against {fmt(theirs)} for the live "
+                f"{live.version}: more than {100 * margin:.1f} points worse"
+            )
+    return problems
+
+
 def promote_model(
     registry: ModelRegistry, version: str, force: bool = False, margin: float = PROMOTION_MARGIN
 ) -> ModelRecord:
-    """Make `version` live, unless it is worse on MNIST test than the live model by more than `margin`."""
-    candidate, live = find_model(registry, version), registry.live()
-    if not force and candidate.version != live.version:
-        if candidate.test_accuracy is None or (
-            live.test_accuracy is not None and candidate.test_accuracy < live.test_accuracy - margin
-        ):
-            raise DigitrecError(
-                f"{version} scores {fmt(candidate.test_accuracy)} on MNIST test against "
-                f"{fmt(live.test_accuracy)} for the live {live.version}: more than {100 * margin:.1f} points "
-                "worse. Use --force to promote it anyway."
-            )
+    """Make `version` live, unless it is worse than the live model by more than `margin` (see
+    promotion_problems)."""
+    candidate = find_model(registry, version)
+    if not force and (problems := promotion_problems(candidate, registry.live(), margin)):
+        raise PromotionRefused("; ".join(problems) + ". Use --force to promote it anyway.")
     return registry.promote(candidate.version)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from digitrec.domain.explanations import Explanation
 from digitrec.domain.predictions import ModelInfo, Prediction
 from digitrec.domain.submissions import Submission, SubmissionStats
 from digitrec.domain.training import (
@@ -22,7 +23,9 @@ from digitrec.domain.training import (
 )
 
 if TYPE_CHECKING:  # the use-case modules import these ports: only type checkers need the reverse
+    from digitrec.domain.jobs import Job
     from digitrec.domain.recognition import LabelledImage, Problem
+    from digitrec.domain.reviewing import AuditEntry, Review
     from digitrec.domain.transfer import SubmissionRecord
 
 
@@ -35,6 +38,13 @@ class Classifier(Protocol):
     def predict(self, image: np.ndarray) -> Prediction: ...
 
     def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]: ...
+
+
+class Explainer(Protocol):
+    """Shows what a classifier computes for one preprocessed 28x28 image: its feature maps, which pixels drove
+    the answer, and the answer itself (the same as `Classifier.predict` gives)."""
+
+    def explain(self, image: np.ndarray) -> Explanation: ...
 
 
 class SubmissionWriter(Protocol):
@@ -86,6 +96,53 @@ class SubmissionRepository(
     Callers ask for the role they need. Raises StorageUnavailable when the storage can't answer."""
 
 
+class SubmissionReviews(Protocol):
+    """The Review page's view and an operator's reviews. `apply_review` changes the submission and records
+    the action (with the old label) in the audit log in one transaction."""
+
+    def review_candidates(self, limit: int, *, many_copies: int) -> list[tuple[Submission, int]]:
+        """Unreviewed submissions, newest first, that the model got wrong or called not a digit, or whose PNG
+        was sent at least `many_copies` times; each with its number of copies."""
+        ...
+
+    def apply_review(self, submission_id: int, review: Review, operator: str) -> Submission: ...
+
+    def review_history(self, submission_id: int) -> list[AuditEntry]: ...
+
+
+class AuditLog(Protocol):
+    """Every operator action: who, what, when."""
+
+    def record(self, operator: str, action: str, detail: str) -> AuditEntry: ...
+
+    def entries(self, limit: int) -> list[AuditEntry]: ...
+
+
+class JobQueue(Protocol):
+    """Fine-tune jobs and their progress. `claim` is atomic: of several workers asking at once, one gets a
+    given job."""
+
+    def submit(self, kind: str, config: dict, requested_by: str) -> Job: ...
+
+    def claim(self, worker: str) -> Job | None: ...
+
+    def heartbeat(self, job_id: int) -> None: ...
+
+    def report_epoch(self, job_id: int, metrics: EpochMetrics) -> None: ...
+
+    def finish(self, job_id: int, result: dict) -> None: ...
+
+    def fail(self, job_id: int, error: str) -> None: ...
+
+    def fail_stale(self, silent_since: datetime) -> list[Job]:
+        """Mark failed every running job not heard from since `silent_since`; those jobs."""
+        ...
+
+    def get(self, job_id: int) -> Job | None: ...
+
+    def latest(self, limit: int) -> list[Job]: ...
+
+
 class Trainer(Protocol):
     """Trains a model (from scratch, or on from a parent with MNIST plus submissions) and writes a
     checkpoint; calls `on_epoch` after every epoch."""
@@ -101,7 +158,10 @@ class Trainer(Protocol):
         heldout: LabelledInputs,
         config: FineTuneConfig,
         on_epoch: Callable[[EpochMetrics], None] | None = None,
-    ) -> FineTuneResult: ...
+        negatives: np.ndarray | None = None,
+    ) -> FineTuneResult:
+        """`negatives`: 28x28 inputs of drawings reviewed as not digits, to train the verdict on."""
+        ...
 
 
 class ModelRegistry(Protocol):
@@ -112,6 +172,10 @@ class ModelRegistry(Protocol):
     def live(self) -> ModelRecord: ...
 
     def promote(self, version: str) -> ModelRecord: ...
+
+    def rollback(self) -> ModelRecord:
+        """Make the version that was live before the last promotion live again."""
+        ...
 
 
 class Plotter(Protocol):

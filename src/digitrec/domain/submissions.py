@@ -21,6 +21,10 @@ MAX_IMAGE_PIXELS = 4096 * 4096  # more than this is a decompression bomb, not a 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_VERSION_LENGTH = 100  # characters of a model version, as the database stores it
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a submit token: a uuid4's hex, for example
+# What an operator's review made of a submission: trusted as labelled (the default), never to be trained on
+# (kept for audit), or a drawing that is not a digit at all (trained on as a negative, never as a digit).
+OK, EXCLUDED, NOT_A_DIGIT = "ok", "excluded", "not_digit"
+STATUSES = (OK, EXCLUDED, NOT_A_DIGIT)
 
 
 def validate_png(data: bytes) -> bytes:
@@ -45,7 +49,10 @@ class Submission:
 
     `submit_token` makes a submission idempotent: the app mints one per canvas, and a repository that already
     holds a submission with that token stores nothing and answers the first one's id (a double click, a
-    retried request). None for submissions that have no such identity (imports, the CLI)."""
+    retried request). None for submissions that have no such identity (imports, the CLI).
+
+    `status` is what a review made of it (OK, EXCLUDED or NOT_A_DIGIT); `label` is the latest label, the
+    earlier ones are in the review history."""
 
     image_png: bytes
     model_input: np.ndarray  # IMAGE_SIDE x IMAGE_SIDE float32 in [0, 1], light ink on dark
@@ -55,9 +62,11 @@ class Submission:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: int | None = None
     submit_token: str | None = None
+    status: str = OK
 
     def __post_init__(self) -> None:
         validate_label(self.label)
+        validate_status(self.status)
         validate_png(self.image_png)
         pixels = np.asarray(self.model_input, dtype=np.float32)
         if pixels.shape != (IMAGE_SIDE, IMAGE_SIDE):
@@ -81,6 +90,12 @@ class Submission:
         """Hex digest of the PNG: finds an image that is already stored (the same drawing may be submitted
         twice legitimately; imports use it to skip rows they already hold)."""
         return hashlib.sha256(self.image_png).hexdigest()
+
+
+def validate_status(status: object) -> str:
+    if status not in STATUSES:
+        raise ValueError(f"a submission's status is one of {', '.join(STATUSES)}, got {status!r}")
+    return str(status)
 
 
 @dataclass(frozen=True)

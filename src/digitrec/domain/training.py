@@ -123,6 +123,15 @@ class ModelRecord:
     heldout_accuracy: float | None = None  # on submissions held out from its fine-tuning
     submissions_used: int = 0
     live: bool = False
+    canvas_accuracy: float | None = None  # on the canvas set (MNIST test digits drawn as on the canvas)
+    parent_canvas_accuracy: float | None = None  # the parent's, measured when this version was made
+    history: tuple[EpochMetrics, ...] = ()  # the training curves, epoch by epoch
+    confusion: tuple[tuple[int, ...], ...] | None = None  # MNIST test: rows true digit, columns predicted
+
+    def summary(self) -> dict:
+        """Every field but the curves and the confusion matrix: what `models list --json` prints."""
+        skip = ("history", "confusion")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,7 @@ class FineTuneConfig:
     submission_share: float = 0.1  # of every epoch's images, drawn (with repeats) from the submissions
     heldout_percent: int = 20  # of submissions, chosen by a hash of their id, never trained on
     min_submissions: int = 50  # training submissions below this: refuse
+    mnist_limit: int | None = None  # only the first N MNIST training images: a quick trial (None: all)
 
 
 @dataclass(frozen=True)
@@ -165,3 +175,4 @@ class FineTuneResult:
     heldout_before: float | None  # the parent's accuracy on the held-out submissions
     heldout_after: float | None
     test_before: float  # the parent's MNIST test accuracy
+    negatives_used: int = 0  # submissions reviewed as "not a digit", trained on as negatives

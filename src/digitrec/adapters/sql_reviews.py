@@ -1,0 +1,107 @@
+"""Reviews of submissions and the operators' audit log, in the same SQL database as the submissions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Row, func, insert, or_, select, update
+from sqlalchemy.orm import aliased
+
+from digitrec.adapters.orm import operator_actions, submissions
+from digitrec.adapters.sql_repository import storage_errors, submission_from_row
+from digitrec.domain.errors import DigitrecError
+from digitrec.domain.reviewing import AuditEntry, Review
+from digitrec.domain.submissions import Submission, as_utc
+
+SCAN_FACTOR = 5  # candidates read per item asked for: low-confidence disagreements are dropped afterwards
+
+
+class SqlReviews:
+    """The `SubmissionReviews` and `AuditLog` ports."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def review_candidates(self, limit: int, *, many_copies: int) -> list[tuple[Submission, int]]:
+        same = aliased(submissions)
+        copies = (
+            select(func.count())
+            .where(same.c.image_sha256 == submissions.c.image_sha256)
+            .scalar_subquery()
+        )
+        repeated = (
+            select(submissions.c.image_sha256)
+            .group_by(submissions.c.image_sha256)
+            .having(func.count() >= many_copies)
+        )
+        query = (
+            select(submissions, copies.label("copies"))
+            .where(submissions.c.reviewed_at.is_(None))
+            .where(
+                or_(
+                    submissions.c.predicted != submissions.c.label,
+                    submissions.c.predicted_is_digit.is_(False),
+                    submissions.c.image_sha256.in_(repeated),
+                )
+            )
+            .order_by(submissions.c.id.desc())
+            .limit(limit * SCAN_FACTOR)
+        )
+        with storage_errors(self._engine), self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [(submission_from_row(row), int(row.copies)) for row in rows]
+
+    def apply_review(self, submission_id: int, review: Review, operator: str) -> Submission:
+        now = datetime.now(UTC)
+        with storage_errors(self._engine), self._engine.begin() as connection:
+            found = select(submissions).where(submissions.c.id == submission_id).with_for_update()
+            if (row := connection.execute(found).first()) is None:
+                raise DigitrecError(f"no submission #{submission_id}")
+            before = submission_from_row(row)
+            after = review.apply(before)
+            connection.execute(
+                update(submissions)
+                .where(submissions.c.id == submission_id)
+                .values(label=after.label, status=after.status, reviewed_at=now)
+            )
+            connection.execute(
+                insert(operator_actions).values(
+                    at=now,
+                    operator=operator,
+                    action=review.action,
+                    detail=f"#{submission_id}: {review.describe(before)}",
+                    submission_id=submission_id,
+                )
+            )
+        return after
+
+    def review_history(self, submission_id: int) -> list[AuditEntry]:
+        query = select(operator_actions).where(operator_actions.c.submission_id == submission_id)
+        return self._entries(query.order_by(operator_actions.c.id))
+
+    def record(self, operator: str, action: str, detail: str) -> AuditEntry:
+        values = {"at": datetime.now(UTC), "operator": operator, "action": action, "detail": detail}
+        with storage_errors(self._engine), self._engine.begin() as connection:
+            new_id = connection.execute(insert(operator_actions).values(**values)).inserted_primary_key[0]
+        return AuditEntry(id=int(new_id), **values)
+
+    def entries(self, limit: int) -> list[AuditEntry]:
+        return self._entries(select(operator_actions).order_by(operator_actions.c.id.desc()).limit(limit))
+
+    def _entries(self, query) -> list[AuditEntry]:
+        with storage_errors(self._engine), self._engine.connect() as connection:
+            return [entry_from_row(row) for row in connection.execute(query).all()]
+
+
+def entry_from_row(row: Row[Any]) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        at=as_utc(row.at),
+        operator=row.operator,
+        action=row.action,
+        detail=row.detail,
+        submission_id=row.submission_id,
+    )
+
+

@@ -1,0 +1,110 @@
+"""Fine-tunes that run as jobs: an operator asks for one in the app, a worker process (`digitrec worker`)
+takes it and runs it. The job, its progress (epoch by epoch) and its outcome live in the database, so any
+app process can show them live. A worker that dies mid-job stops its heartbeat; the next worker or page
+that looks marks the job failed. The new model version is written only at the end, in one atomic step, so a
+failed job never leaves half a model. Standard library only."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from digitrec.domain.errors import DigitrecError
+from digitrec.domain.ports import JobQueue
+from digitrec.domain.training import EpochMetrics, FineTuneConfig, FineTuneResult
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+FINETUNE = "finetune"
+STALE_AFTER = timedelta(seconds=120)  # a running job whose worker was silent this long has failed
+# What an operator may set for a fine-tune job; the rest of FineTuneConfig keeps its defaults.
+JOB_SETTINGS = ("epochs", "lr", "seed", "min_submissions", "mnist_limit")
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    status: str
+    config: dict[str, Any]
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    worker: str | None = None
+    progress: tuple[EpochMetrics, ...] = ()
+    result: dict[str, Any] = field(default_factory=dict)  # the new version and its before/after numbers
+    error: str | None = None
+
+    @property
+    def epochs(self) -> int:
+        return int(self.config.get("epochs", FineTuneConfig.epochs))
+
+    @property
+    def version(self) -> str | None:
+        return self.result.get("version")
+
+
+def finetune_job_config(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a fine-tune job, checked by building the FineTuneConfig they make."""
+    unknown = set(settings) - set(JOB_SETTINGS)
+    if unknown:
+        raise DigitrecError(f"unknown fine-tune settings {sorted(unknown)}; known: {', '.join(JOB_SETTINGS)}")
+    config = FineTuneConfig(**settings)
+    if config.epochs < 1 or config.lr <= 0 or config.min_submissions < 1:
+        raise DigitrecError("a fine-tune needs at least 1 epoch, a positive learning rate and 1 submission")
+    if config.mnist_limit is not None and config.mnist_limit < 100:
+        raise DigitrecError("a fine-tune needs at least 100 MNIST images an epoch")
+    return {key: getattr(config, key) for key in JOB_SETTINGS}
+
+
+def result_of(result: FineTuneResult) -> dict[str, Any]:
+    return {
+        "version": result.run.version,
+        "parent": result.parent,
+        "submissions_used": result.submissions_used,
+        "heldout": result.heldout,
+        "heldout_before": result.heldout_before,
+        "heldout_after": result.heldout_after,
+        "test_before": result.test_before,
+        "test_after": result.run.test_accuracy,
+    }
+
+
+def run_next_job(
+    queue: JobQueue,
+    worker: str,
+    finetune: Callable[[FineTuneConfig, Callable[[EpochMetrics], None]], FineTuneResult],
+    stale_after: timedelta = STALE_AFTER,
+) -> Job | None:
+    """Fail the jobs whose workers went silent, then take the oldest queued job (no other worker can take
+    it too) and run it; the finished or failed job, or None when none was queued."""
+    for stale in queue.fail_stale(datetime.now(UTC) - stale_after):
+        log.warning("job %d failed: its worker %s stopped", stale.id, stale.worker)
+    job = queue.claim(worker)
+    if job is None:
+        return None
+    log.info("worker %s runs job %d (%s)", worker, job.id, job.config)
+    try:
+        config = FineTuneConfig(**finetune_job_config(job.config))
+        result = finetune(config, lambda metrics: queue.report_epoch(job.id, metrics))
+    except Exception as exc:  # anything: the job must end failed, with the reason, never stay "running"
+        log.exception("job %d failed", job.id)
+        queue.fail(job.id, f"{type(exc).__name__}: {exc}" if not isinstance(exc, DigitrecError) else str(exc))
+    else:
+        queue.finish(job.id, result_of(result))
+    return queue.get(job.id)
+
+
+def stale_message(job: Job) -> str:
+    return f"worker {job.worker} stopped answering (last heard from at {job.heartbeat_at:%H:%M:%S} UTC)"
+
+
+def with_progress(job: Job, metrics: EpochMetrics) -> Job:
+    return dataclasses.replace(job, progress=(*job.progress, metrics))

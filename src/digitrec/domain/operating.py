@@ -1,0 +1,58 @@
+"""What an operator does from the app: review submissions, start a fine-tune, promote, roll back. Each use
+case refuses anyone but a signed-in Operator and leaves an entry in the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from digitrec.domain.jobs import FINETUNE, STALE_AFTER, Job, finetune_job_config
+from digitrec.domain.model_versions import PROMOTION_MARGIN, promote_model
+from digitrec.domain.operators import require_operator
+from digitrec.domain.ports import AuditLog, JobQueue, ModelRegistry, SubmissionReviews
+from digitrec.domain.reviewing import Review
+from digitrec.domain.submissions import Submission
+from digitrec.domain.training import ModelRecord
+
+
+def review_submission(
+    reviews: SubmissionReviews, who: object, submission_id: int, review: Review
+) -> Submission:
+    operator = require_operator(who)
+    return reviews.apply_review(submission_id, review, operator.name)
+
+
+def request_finetune(queue: JobQueue, audit: AuditLog, who: object, settings: dict[str, Any]) -> Job:
+    """Queue a fine-tune of the live model for a worker to run."""
+    operator = require_operator(who)
+    config = finetune_job_config(settings)
+    job = queue.submit(FINETUNE, config, operator.name)
+    audit.record(operator.name, "start fine-tune", f"job {job.id}: {config}")
+    return job
+
+
+def promote_version(
+    registry: ModelRegistry, audit: AuditLog, who: object, version: str, margin: float = PROMOTION_MARGIN
+) -> ModelRecord:
+    """Make `version` live, with the CLI's guard (never forced from the app)."""
+    operator = require_operator(who)
+    before = registry.live()
+    record = promote_model(registry, version, margin=margin)
+    audit.record(operator.name, "promote", f"{record.version} (was {before.version})")
+    return record
+
+
+def rollback_version(registry: ModelRegistry, audit: AuditLog, who: object) -> ModelRecord:
+    operator = require_operator(who)
+    before = registry.live()
+    record = registry.rollback()
+    audit.record(operator.name, "rollback", f"{record.version} (was {before.version})")
+    return record
+
+
+def current_jobs(queue: JobQueue, limit: int = 10, stale_after: timedelta = STALE_AFTER) -> list[Job]:
+    """The newest jobs, after marking failed those whose worker went silent (so a dead worker's job shows as
+    failed even when no other worker is running)."""
+    queue.fail_stale(datetime.now(UTC) - stale_after)
+    return queue.latest(limit)
+
