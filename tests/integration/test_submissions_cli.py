@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -20,14 +21,16 @@ from digitrec.adapters.image_codec import decode_image, encode_png
 from digitrec.adapters.labelled_folder import read_labelled_folder
 from digitrec.adapters.sql_migrations import upgrade_database
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql_reviews import SqlReviews
 from digitrec.containers import Container
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.reviewing import EXCLUDE, RELABEL, Review
 from digitrec.domain.submissions import Submission
 from digitrec.entrypoints.cli import cli
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-COLUMNS = ["file", "label", "predicted", "model_version", "created_at", "probabilities"]
+COLUMNS = ["file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status"]
 
 
 def digitrec(*args, container: Container | None = None):
@@ -70,7 +73,9 @@ def seeded(url: str, outcomes=((1, 1), (2, 7), (3, 3), (4, 9), (5, 5))) -> SqlSu
 
 def as_fields(submission: Submission) -> tuple:
     s = submission
-    return (s.image_png, s.model_input.tobytes(), s.prediction, s.label, s.model_version, s.created_at)
+    return (
+        s.image_png, s.model_input.tobytes(), s.prediction, s.label, s.model_version, s.created_at, s.status
+    )  # fmt: skip
 
 
 def labels_csv(folder) -> list[dict[str, str]]:
@@ -83,9 +88,9 @@ def test_db_upgrade_migrates_once_and_says_where_the_schema_is(sqlite_url):
     again = digitrec("db", "upgrade", "--database-url", sqlite_url)
 
     assert first.exit_code == 0 and again.exit_code == 0
-    assert "schema at revision 0003" in first.stdout
-    assert "upgraded from empty to 0003" in first.stderr
-    assert "upgraded" not in again.stderr and "schema at revision 0003" in again.stdout
+    assert "schema at revision 0004" in first.stdout
+    assert "upgraded from empty to 0004" in first.stderr
+    assert "upgraded" not in again.stderr and "schema at revision 0004" in again.stdout
 
 
 def test_export_writes_pngs_and_a_labels_csv_that_evaluate_reads(sqlite_url, tmp_path, fake_classifier):
@@ -137,19 +142,28 @@ def test_export_refuses_a_folder_that_already_holds_an_export_and_a_bad_date(sql
 
 
 def round_trip(source_url: str, target_url: str, tmp_path) -> None:
-    """Export everything from source, import it into target, and check nothing changed on the way."""
+    """Export everything from source, import it into target, and check nothing changed on the way: reviews
+    (a relabel, an exclusion) and the model's not-a-digit verdict included."""
     source = seeded(source_url)
+    scribble = app_submission(9, 0, 0)
+    source.add(replace(scribble, prediction=replace(scribble.prediction, is_digit=False)))
+    reviews = SqlReviews(create_sql_engine(source_url))
+    reviews.apply_review(2, Review(RELABEL, 7), "ann")
+    reviews.apply_review(3, Review(EXCLUDE), "ann")
     assert digitrec("submissions", "export", tmp_path / "out", "--database-url", source_url).exit_code == 0
 
     imported = digitrec("submissions", "import", tmp_path / "out", "--database-url", target_url)
     again = digitrec("submissions", "import", tmp_path / "out", "--database-url", target_url)
 
     assert imported.exit_code == 0, imported.output
-    assert "imported 5, skipped 0 already in the database, 0 unusable" in imported.stdout
-    assert "imported 0, skipped 5 already in the database" in again.stdout
+    assert "imported 6, skipped 0 already in the database, 0 unusable" in imported.stdout
+    assert "imported 0, skipped 6 already in the database" in again.stdout
     target = SqlSubmissionRepository(create_sql_engine(target_url))
     copied, original = target.oldest_after(0, 10), source.oldest_after(0, 10)
     assert [as_fields(s) for s in copied] == [as_fields(s) for s in original]
+    assert [(s.label, s.status, s.prediction.is_digit) for s in copied[1:3] + copied[-1:]] == [
+        (7, "ok", True), (3, "excluded", True), (0, "ok", False)
+    ]  # fmt: skip
     assert target.stats() == source.stats()
 
 

@@ -1,6 +1,8 @@
 """Submissions as a folder: `<id>.png` files and a `labels.csv` with the columns
-file,label,predicted,model_version,created_at,probabilities (a JSON list of ten floats): what
-`digitrec submissions export` writes and `import` reads. `digitrec evaluate` reads it as a labelled folder."""
+file,label,predicted,model_version,created_at,probabilities (a JSON list of ten floats),is_digit (the
+model's verdict: true or false),status (what a review made of it: ok, excluded or not_digit): what
+`digitrec submissions export` writes and `import` reads (is_digit and status are optional: folders from
+older versions lack them). `digitrec evaluate` reads it as a labelled folder."""
 
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ from digitrec.adapters.image_codec import decode_image, read_image_bytes
 from digitrec.adapters.labelled_folder import LABELS_FILE, listed_file
 from digitrec.domain.errors import DatasetNotFound, DigitrecError
 from digitrec.domain.recognition import Problem
-from digitrec.domain.submissions import Submission
+from digitrec.domain.submissions import OK, Submission
 from digitrec.domain.transfer import SubmissionRecord
 
-COLUMNS = ("file", "label", "predicted", "model_version", "created_at", "probabilities")
-REQUIRED = set(COLUMNS) - {"probabilities"}
+COLUMNS = ("file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status")
+REQUIRED = set(COLUMNS) - {"probabilities", "is_digit", "status"}
 
 
 class SubmissionFolderWriter:
@@ -46,7 +48,10 @@ class SubmissionFolderWriter:
         when = submission.created_at.astimezone(UTC).isoformat()
         probabilities = json.dumps(list(submission.prediction.probabilities))
         s = submission
-        self._csv.writerow([name, s.label, s.prediction.digit, s.model_version, when, probabilities])
+        verdict = "true" if s.prediction.is_digit else "false"
+        self._csv.writerow(
+            [name, s.label, s.prediction.digit, s.model_version, when, probabilities, verdict, s.status]
+        )
         self.count += 1
 
     def __exit__(
@@ -115,7 +120,15 @@ def record_of(folder: Path, line: int, name: str, row: dict[str, str | None]) ->
         model_version=field("model_version"),
         created_at=created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC),
         probabilities=parse_probabilities(field("probabilities")),
+        is_digit=parse_verdict(field("is_digit")),
+        status=field("status") or OK,
     )
+
+
+def parse_verdict(text: str) -> bool:
+    if text.lower() not in ("", "true", "false"):
+        raise ValueError(f"is_digit {text!r} must be true or false")
+    return text.lower() != "false"
 
 
 def parse_probabilities(text: str) -> tuple[float, ...] | None:

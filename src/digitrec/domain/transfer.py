@@ -15,7 +15,7 @@ from digitrec.domain.ports import SubmissionTransfer
 from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.recognition import Problem
-from digitrec.domain.submissions import Submission, validate_png
+from digitrec.domain.submissions import OK, Submission, validate_png
 
 
 def submissions_in_order(
@@ -46,6 +46,8 @@ class SubmissionRecord:
     model_version: str
     created_at: datetime
     probabilities: tuple[float, ...] | None  # None: the folder has none, a one-hot for `predicted` is stored
+    is_digit: bool = True  # the model's verdict
+    status: str = OK  # what a review made of it
 
 
 @dataclass
@@ -65,10 +67,11 @@ def as_submission(record: SubmissionRecord) -> Submission:
     return Submission(
         image_png=record.image_png,
         model_input=preprocess_canvas(record.load()),
-        prediction=Prediction(digit=record.predicted, probabilities=probabilities),
+        prediction=Prediction(digit=record.predicted, probabilities=probabilities, is_digit=record.is_digit),
         label=record.label,
         model_version=record.model_version,
         created_at=record.created_at,
+        status=record.status,
     )
 
 
