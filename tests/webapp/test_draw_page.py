@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 from dependency_injector import providers
 
 from digitrec.adapters.image_codec import decode_image
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
 from digitrec.domain.errors import ModelNotFound, StorageUnavailable
+from digitrec.domain.explanations import Explanation, FeatureMaps, feature_grid
+from digitrec.domain.predictions import Prediction
 from digitrec.domain.submissions import Submission
+from digitrec.entrypoints.webapp.inside_model import GRID_WIDTH, enlarged, stage_picture
 
 
 class UnreachableRepository(InMemorySubmissionRepository):
@@ -235,3 +239,94 @@ def test_a_click_that_arrives_after_its_answer_is_ignored(app, draw, repo):
     submit_button(at).click(answered=0).run()  # the stale repeat
 
     assert repo.count() == 1 and metrics(at)["Predicted digit"] == "7"
+
+
+class ExplainingClassifier:
+    """The fake classifier plus an `explain` that remembers what it was asked about and makes up an inside:
+    two stages, a saliency, and a top three of 7, 1, 9."""
+
+    def __init__(self, classifier):
+        self.classifier, self.explained = classifier, []
+
+    def __getattr__(self, name):  # info, predict, predict_batch: the fake classifier's
+        return getattr(self.classifier, name)
+
+    def explain(self, image: np.ndarray) -> Explanation:
+        self.explained.append(image)
+        probabilities, rng = np.full(10, 0.01 / 7), np.random.default_rng(0)
+        probabilities[[7, 1, 9]] = 0.91, 0.05, 0.03
+        maps = (rng.random((4, 14, 14), dtype=np.float32), rng.random((8, 7, 7), dtype=np.float32))
+        stages = (FeatureMaps("stage 1 (4 x 14x14)", maps[0]), FeatureMaps("stage 2 (8 x 7x7)", maps[1]))
+        saliency = rng.random((28, 28), dtype=np.float32)
+        return Explanation(image, stages, saliency, Prediction.from_probabilities(probabilities))
+
+
+@pytest.fixture
+def explaining(container, fake_classifier) -> ExplainingClassifier:
+    container.classifier.override(classifier := ExplainingClassifier(fake_classifier))
+    return classifier
+
+
+def inside_toggle(at):
+    return at.toggle(key="inside_model")
+
+
+def captions(at) -> list[str]:
+    return [caption for image in at.image for caption in image.captions]
+
+
+def top_three(at) -> list[tuple[str, str]]:
+    """The top three as the page shows them, (digit, percent); [] when it does not."""
+    shown = [m.value for m in at.markdown if m.value.startswith("Top three")]
+    return re.findall(r"\*\*(\d)\*\* ([\d.]+)%", shown[0]) if shown else []
+
+
+def test_inside_the_model_is_not_computed_while_it_is_closed(app, draw, explaining):
+    at = app()
+    assert inside_toggle(at).value is False and inside_toggle(at).disabled  # no drawing: nothing to open
+    at = draw(draw(at), strokes=A_SEVEN)
+
+    assert inside_toggle(at).value is False and not inside_toggle(at).disabled
+    assert explaining.explained == [] and len(explaining.classifier.seen) == 2  # both drawings were predicted
+    assert captions(at) == ["what the model saw"] and top_three(at) == []
+
+
+def test_opened_it_shows_the_top_three_the_input_beside_its_saliency_and_each_stage(app, draw, explaining):
+    at = draw(app())
+    inside_toggle(at).set_value(True).run()
+
+    assert not at.exception and len(explaining.explained) == 1
+    np.testing.assert_array_equal(
+        explaining.explained[0], explaining.classifier.seen[-1]
+    )  # what it predicted
+    assert top_three(at) == [("7", "91.0"), ("1", "5.0"), ("9", "3.0")]
+    pictures = ["28x28 input", "what made it say 7", "stage 1 (4 x 14x14)", "stage 2 (8 x 7x7)"]
+    assert captions(at) == ["what the model saw", *pictures]
+    assert all(image.value[0].endswith(".png") for image in at.image[1:])  # lossless: sharp square pixels
+
+
+def test_the_pictures_have_square_pixels_and_one_pixel_gaps():
+    maps = np.random.default_rng(0).random((64, 7, 7), dtype=np.float32)
+    picture = stage_picture(FeatureMaps("stage 3 (64 x 7x7)", maps))
+    assert picture.shape == (3 * (4 * 7 + 3), 3 * (16 * 7 + 15))  # 16 maps to a row, each pixel 3x3
+    assert picture.shape[1] <= GRID_WIDTH
+    np.testing.assert_array_equal(picture, enlarged(feature_grid(maps, 16), 3))
+    assert enlarged(np.array([[0.0, 1.0]]), 2).tolist() == [[0.0, 0.0, 1.0, 1.0]] * 2
+
+
+def test_it_stays_open_for_the_next_drawing_and_waits_while_the_canvas_is_empty(app, draw, explaining):
+    at = draw(app())
+    inside_toggle(at).set_value(True).run()
+    submit_button(at).click().run()  # a new, empty canvas
+    assert inside_toggle(at).value is True and inside_toggle(at).disabled
+    assert len(explaining.explained) == 1 and top_three(at) == []
+
+    at = draw(at, strokes=A_SEVEN)
+    assert len(explaining.explained) == 2 and top_three(at)[0] == ("7", "91.0")
+
+
+def test_a_model_that_cannot_explain_says_so_instead_of_failing(app, draw):
+    at = draw(app())  # the plain fake classifier has no explain()
+    inside_toggle(at).set_value(True).run()
+    assert not at.exception and "cannot show what is inside it" in at.info[0].value
+    assert metrics(at)["Predicted digit"] == "7"

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from digitrec.domain.errors import ModelNotFound
+from digitrec.domain.explanations import Explanation
 from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, ModelInfo, Prediction
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class Verdict:
 
 
 class TorchClassifier:
-    """The `Classifier` port over a DigitNet checkpoint, on the CPU."""
+    """The `Classifier` and `Explainer` ports over a DigitNet checkpoint, on the CPU."""
 
     def __init__(self, checkpoint_path: Path):
         payload = load_checkpoint(checkpoint_path)
@@ -198,6 +199,12 @@ class TorchClassifier:
 
     def predict(self, image: np.ndarray) -> Prediction:
         return self.predict_batch(np.asarray(image)[None])[0]
+
+    def explain(self, image: np.ndarray) -> Explanation:
+        """The `Explainer` port: feature maps, saliency and `predict`'s answer (see torch_explain.py)."""
+        from digitrec.adapters.torch_explain import explain  # it imports this module
+
+        return explain(self.model, self.verdict, image)
 
     @torch.inference_mode()
     def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]:

@@ -3,7 +3,8 @@ its true label.
 
 Laid out for one hand on a phone as much as for a desktop: under the canvas come the verdict in one line, the
 True label (wrapping, so all ten fit a narrow screen) and Submit; the details (confidence, what the model
-saw, the ten probabilities) sit beside the canvas on a wide screen and below on a narrow one.
+saw, the ten probabilities, and on request what is inside the model: inside_model.py) sit beside the canvas
+on a wide screen and below on a narrow one.
 
 Every canvas gets a submit token; the repository stores a token once, so a double click, or a click repeated
 while the first is still being answered, gives one row and the first id. Submit itself (submit_button.py)
@@ -27,6 +28,7 @@ from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_d
 from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import submit_drawing
 from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.webapp.inside_model import inside_model
 from digitrec.entrypoints.webapp.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
     get_container,
@@ -201,3 +203,4 @@ with details_side:
         chart_column, preview_column = st.columns([3, 1])
         preview_column.image(preview, caption="what the model saw", width=preview.shape[1], clamp=True)
         probability_bars(recognition.prediction.probabilities, chart_column)
+    inside_model(classifier, None if recognition is None else recognition.model_input)
