@@ -1,5 +1,7 @@
 """Model versions on disk: listing, promoting, the app's classifier following a promotion, and the CLI."""
 
+import json
+
 import torch
 from click.testing import CliRunner
 
@@ -77,3 +79,26 @@ def test_finetune_refuses_when_there_are_too_few_submissions(tmp_path, mnist_dir
     assert result.exit_code == 1
     assert "only 0 submissions to learn from" in result.output and "at least 50" in result.output
     assert not (tmp_path / "models").exists() or not list((tmp_path / "models").glob("*.pt"))
+
+
+def test_rollback_walks_back_through_the_promotions_to_the_shipped_model(tmp_path):
+    models = tmp_path / "models"
+    for version in ("ft-a", "ft-b"):
+        version_like_shipped(models, version, 0.995)
+    assert run("models", "rollback", "--models-dir", str(models)).output.endswith(
+        "nothing to roll back to: no version was ever promoted\n"
+    )
+    for version in ("ft-a", "ft-b", "ft-b"):  # promoting the live version again is not a new step
+        assert run("models", "promote", version, "--models-dir", str(models)).exit_code == 0
+
+    steps = [run("models", "rollback", "--models-dir", str(models)) for _ in range(3)]
+
+    assert [step.exit_code for step in steps] == [0, 0, 1]
+    assert "ft-a is live again" in steps[0].output
+    assert f"{SHIPPED['version']} is live again" in steps[1].output
+    assert "nothing to roll back to" in steps[2].output
+    listed = json.loads(run("models", "list", "--json", "--models-dir", str(models)).output)
+    assert [r["version"] for r in listed if r["live"]] == [SHIPPED["version"]]
+    assert "history" not in listed[0] and listed[0]["canvas_accuracy"] == SHIPPED["metrics"].get(
+        "canvas_accuracy"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -82,9 +83,11 @@ def run_next_job(
     worker: str,
     finetune: Callable[[FineTuneConfig, Callable[[EpochMetrics], None]], FineTuneResult],
     stale_after: timedelta = STALE_AFTER,
+    keep_alive: Callable[[int], AbstractContextManager] = lambda job_id: nullcontext(),
 ) -> Job | None:
     """Fail the jobs whose workers went silent, then take the oldest queued job (no other worker can take
-    it too) and run it; the finished or failed job, or None when none was queued."""
+    it too) and run it inside `keep_alive(job id)` (which sends heartbeats while an epoch runs); the
+    finished or failed job, or None when none was queued."""
     for stale in queue.fail_stale(datetime.now(UTC) - stale_after):
         log.warning("job %d failed: its worker %s stopped", stale.id, stale.worker)
     job = queue.claim(worker)
@@ -93,7 +96,8 @@ def run_next_job(
     log.info("worker %s runs job %d (%s)", worker, job.id, job.config)
     try:
         config = FineTuneConfig(**finetune_job_config(job.config))
-        result = finetune(config, lambda metrics: queue.report_epoch(job.id, metrics))
+        with keep_alive(job.id):
+            result = finetune(config, lambda metrics: queue.report_epoch(job.id, metrics))
     except Exception as exc:  # anything: the job must end failed, with the reason, never stay "running"
         log.exception("job %d failed", job.id)
         queue.fail(job.id, f"{type(exc).__name__}: {exc}" if not isinstance(exc, DigitrecError) else str(exc))

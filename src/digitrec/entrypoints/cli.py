@@ -181,6 +181,7 @@ def serve(
 from digitrec.entrypoints.cli_models import finetune, models  # noqa: E402
 from digitrec.entrypoints.cli_recognition import evaluate, predict  # noqa: E402
 from digitrec.entrypoints.cli_submissions import db, submissions  # noqa: E402
+from digitrec.entrypoints.cli_worker import worker  # noqa: E402
 
 cli.add_command(predict)
 cli.add_command(evaluate)
@@ -188,6 +189,7 @@ cli.add_command(finetune)
 cli.add_command(models)
 cli.add_command(submissions)
 cli.add_command(db)
+cli.add_command(worker)
 
 
 def main() -> None:

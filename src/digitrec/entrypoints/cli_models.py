@@ -103,7 +103,7 @@ def echo_finetuned(result: FineTuneResult) -> None:
 
 @click.group(cls=DigitrecGroup)
 def models() -> None:
-    """List model versions and choose the live one."""
+    """List model versions, choose the live one, roll back."""
 
 
 @models.command("list")
@@ -114,7 +114,7 @@ def list_models(ctx: click.Context, models_dir: Path, as_json: bool) -> None:
     """Every version: parent, created, MNIST test and held-out submission accuracy, which one is live."""
     records = container_from(ctx, models_dir=str(models_dir)).models().list()
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in records], indent=2))
+        click.echo(json.dumps([r.summary() for r in records], indent=2))
         return
     click.echo(f"{'':2}{'version':34}{'parent':34}{'created':27}{'MNIST test':>11}{'held-out':>10}")
     for r in records:
@@ -135,3 +135,12 @@ def promote(ctx: click.Context, version: str, models_dir: Path, force: bool) -> 
 
     record = promote_model(container_from(ctx, models_dir=str(models_dir)).models(), version, force=force)
     click.echo(f"{record.version} is live (MNIST test {percent(record.test_accuracy)})")
+
+
+@models.command()
+@MODELS_DIR_OPTION
+@click.pass_context
+def rollback(ctx: click.Context, models_dir: Path) -> None:
+    """Make the version that was live before the last promotion live again."""
+    record = container_from(ctx, models_dir=str(models_dir)).models().rollback()
+    click.echo(f"{record.version} is live again (MNIST test {percent(record.test_accuracy)})")
