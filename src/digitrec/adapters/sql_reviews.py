@@ -26,9 +26,7 @@ class SqlReviews:
     def review_candidates(self, limit: int, *, many_copies: int) -> list[tuple[Submission, int]]:
         same = aliased(submissions)
         copies = (
-            select(func.count())
-            .where(same.c.image_sha256 == submissions.c.image_sha256)
-            .scalar_subquery()
+            select(func.count()).where(same.c.image_sha256 == submissions.c.image_sha256).scalar_subquery()
         )
         repeated = (
             select(submissions.c.image_sha256)
@@ -103,5 +101,3 @@ def entry_from_row(row: Row[Any]) -> AuditEntry:
         detail=row.detail,
         submission_id=row.submission_id,
     )
-
-

@@ -55,4 +55,3 @@ def current_jobs(queue: JobQueue, limit: int = 10, stale_after: timedelta = STAL
     failed even when no other worker is running)."""
     queue.fail_stale(datetime.now(UTC) - stale_after)
     return queue.latest(limit)
-
