@@ -27,10 +27,22 @@ def repo() -> InMemorySubmissionRepository:
     return InMemorySubmissionRepository()
 
 
+OPERATOR_PASSWORD = "correct horse"
+
+
 @pytest.fixture
-def container(monkeypatch, repo, fake_classifier) -> Iterator[Container]:
-    """The container the app will get from `wiring.get_container()`, with fakes in place."""
+def container(monkeypatch, repo, fake_classifier, tmp_path) -> Iterator[Container]:
+    """The container the app will get from `wiring.get_container()`, with fakes in place: in-memory storage
+    (submissions, reviews, jobs) around `repo`, model versions in tmp_path/models, an operator password."""
     test_container = Container()
+    test_container.config.from_dict(
+        {
+            "database_url": "memory://",
+            "models_dir": str(tmp_path / "models"),
+            "admin_password": OPERATOR_PASSWORD,
+        }
+    )
+    test_container.memory_submissions.override(repo)
     test_container.submissions.override(repo)
     test_container.classifier.override(fake_classifier)
     monkeypatch.setattr(wiring, "build_container", lambda: test_container)
@@ -100,3 +112,18 @@ def seed(repo) -> Callable[..., int]:
         )
 
     return add
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., AppTest]:
+    """`sign_in(at)`: sign in as operator "ann" through the sidebar form (`password` to try another)."""
+
+    def as_operator(at: AppTest, password: str = OPERATOR_PASSWORD) -> AppTest:
+        at.sidebar.text_input(key="operator-name").input("ann")
+        at.sidebar.text_input(key="operator-password").input(password)
+        next(b for b in at.sidebar.button if b.label == "Sign in").click()
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return as_operator

@@ -1,4 +1,5 @@
-"""digitrec's Streamlit app: three pages, and a sidebar naming the model that answers."""
+"""digitrec's Streamlit app: five pages, and a sidebar naming the model that answers and where an operator
+signs in."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.webapp.operators import operator_sidebar
 from digitrec.entrypoints.webapp.wiring import get_container, live_classifier
 
 HERE = Path(__file__).parent
@@ -25,6 +27,8 @@ pages = [
     st.Page(HERE / "draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page(HERE / "history.py", title="History", icon=":material/history:"),
     st.Page(HERE / "stats.py", title="Stats", icon=":material/bar_chart:"),
+    st.Page(HERE / "models.py", title="Models", icon=":material/model_training:"),
+    st.Page(HERE / "review.py", title="Review", icon=":material/rule:"),
 ]
 # The pages are links at the top of every page, not in the sidebar: on a phone Streamlit's navigation opens
 # as a sidebar over 75% of the screen and stays open after a page is chosen.
@@ -41,5 +45,6 @@ with st.sidebar:
         if model.test_accuracy is not None:
             st.metric("MNIST test accuracy", percent(model.test_accuracy))
         st.caption(f"trained {model.created_at or 'at an unknown time'}")
+operator_sidebar(get_container())
 
 page.run()

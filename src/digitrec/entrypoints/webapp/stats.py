@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -10,37 +9,8 @@ from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.submitting import live_stats
 from digitrec.entrypoints.formatting import percent
-from digitrec.entrypoints.webapp.wiring import get_container, theme, use_page_style
-
-DIGITS = [str(d) for d in range(NUM_CLASSES)]
-# The heat map's colours run from a shade just off the page's background to a strong blue, in each theme,
-# so that an empty matrix is a quiet grid and not a glaring block.
-HEAT = {"light": ("#eef2f8", "#1d4ed8"), "dark": ("#1e2430", "#60a5fa")}
-INK_ON_HEAT = {"light": ("#31333f", "#ffffff"), "dark": ("#fafafa", "#0e1117")}  # (pale cells, strong cells)
-
-
-def confusion_heat_map(confusion: tuple[tuple[int, ...], ...]) -> alt.LayerChart:
-    """Rows: the true label, columns: the predicted digit; each cell's count written in it (empty for 0)."""
-    mode = theme()
-    cells = pd.DataFrame(
-        [(DIGITS[t], DIGITS[p], n) for t, row in enumerate(confusion) for p, n in enumerate(row)],
-        columns=["true", "predicted", "n"],
-    )
-    strong = max(1, int(cells["n"].max())) / 2
-    base = alt.Chart(cells).encode(
-        x=alt.X("predicted:O", title="predicted", axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("true:O", title="true label"),
-        tooltip=["true", "predicted", "n"],
-    )
-    heat = base.mark_rect(stroke=HEAT[mode][0], strokeWidth=1).encode(
-        color=alt.Color("n:Q", scale=alt.Scale(range=list(HEAT[mode])), legend=None)
-    )
-    pale, bold = INK_ON_HEAT[mode]
-    counts = base.mark_text().encode(
-        text="n:Q", color=alt.condition(alt.datum.n > strong, alt.value(bold), alt.value(pale))
-    )
-    return (heat + counts.transform_filter(alt.datum.n > 0)).properties(height=380)
-
+from digitrec.entrypoints.webapp.charts import DIGITS, confusion_heat_map
+from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
 use_page_style()
 st.title("Stats")

@@ -1,8 +1,8 @@
 """The app's container: built once per process from the environment, shared by every session.
 
-`digitrec serve` passes DIGITREC_DATABASE_URL, DIGITREC_DATABASE_TIMEOUT, DIGITREC_MODEL and
-DIGITREC_MODELS_DIR through to `streamlit run`. Tests replace `build_container` (and call
-`get_container.clear()`) to hand the app a container with fakes swapped in.
+`digitrec serve` passes DIGITREC_DATABASE_URL, DIGITREC_DATABASE_TIMEOUT, DIGITREC_MODEL,
+DIGITREC_MODELS_DIR and DIGITREC_ADMIN_PASSWORD through to `streamlit run`. Tests replace `build_container`
+(and call `get_container.clear()`) to hand the app a container with fakes swapped in.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "DIGITREC_DATABASE_TIMEOUT": ("database_timeout", database_timeout),
     "DIGITREC_MODEL": ("model_path", str),
     "DIGITREC_MODELS_DIR": ("models_dir", str),
+    "DIGITREC_ADMIN_PASSWORD": ("admin_password", str),
 }
 
 HOW_TO_GET_A_MODEL = (

@@ -1,0 +1,94 @@
+"""Models: every model version with its lineage and how it does; the chosen version's training curves,
+what they say about over- and under-fitting, and its confusion matrix; two versions side by side; and, for
+an operator, fine-tunes started here and run by `digitrec worker`, promotion and rollback."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from digitrec.domain.curves import fit_diagnosis
+from digitrec.domain.errors import DigitrecError, StorageUnavailable
+from digitrec.domain.training import ModelRecord
+from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.webapp.charts import confusion_heat_map, curves_chart, digit_difference_chart
+from digitrec.entrypoints.webapp.fine_tunes import fine_tune_section
+from digitrec.entrypoints.webapp.operators import current_operator
+from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
+
+
+def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[int, float]]) -> None:
+    rows = []
+    for r in records:
+        n, accuracy = live_accuracy.get(r.version, (0, None))
+        rows.append(
+            {
+                "version": ("● " if r.live else "") + r.version,
+                "parent": r.parent or "-",
+                "created": r.created_at or "-",
+                "trained on": f"MNIST + {r.submissions_used} submissions" if r.submissions_used else "MNIST",
+                "MNIST test": percent(r.test_accuracy),
+                "held-out submissions": percent(r.heldout_accuracy),
+                "canvas set": percent(r.canvas_accuracy),
+                "live accuracy": f"{percent(accuracy)} of {n}" if n else "-",
+            }
+        )
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(
+        "● live. Held-out submissions: the share of submissions fine-tuning never trains on. Canvas set: "
+        "1,000 MNIST test digits drawn as on the canvas. Live accuracy: on the submissions made while the "
+        "version answered."
+    )
+
+
+def curves_of(record: ModelRecord) -> None:
+    if not record.history:
+        st.info(f"{record.version}'s checkpoint holds no training curves.")
+        return
+    loss, accuracy = st.columns(2)
+    loss.altair_chart(curves_chart({record.version: record.history}, "loss"), width="stretch")
+    accuracy.altair_chart(curves_chart({record.version: record.history}, "accuracy"), width="stretch")
+    st.info(fit_diagnosis(record.history))
+
+
+def comparison(first: ModelRecord, second: ModelRecord) -> None:
+    histories = {r.version: r.history for r in (first, second) if r.history}
+    if histories:
+        loss, accuracy = st.columns(2)
+        loss.altair_chart(curves_chart(histories, "loss"), width="stretch")
+        accuracy.altair_chart(curves_chart(histories, "accuracy"), width="stretch")
+    if first.confusion and second.confusion:
+        st.caption("Per-digit MNIST test accuracy: how much better (green) or worse (red) the second one is.")
+        chart = digit_difference_chart(first.version, first.confusion, second.version, second.confusion)
+        st.altair_chart(chart, width="stretch")
+
+
+use_page_style()
+st.title("Models")
+container = get_container()
+try:
+    records = container.models().list()
+    per_version = container.submissions().stats().per_version
+except (DigitrecError, StorageUnavailable) as exc:
+    st.error(f"The model versions cannot be listed: {exc}")
+    st.stop()
+
+versions_table(records, {v.version: (v.n, v.accuracy) for v in per_version})
+by_version = {r.version: r for r in records}
+live = next((r.version for r in records if r.live), records[0].version)
+chosen = by_version[
+    st.selectbox("Version", list(by_version), index=list(by_version).index(live), key="version")
+]
+
+st.subheader(f"Training curves of {chosen.version}")
+curves_of(chosen)
+if chosen.confusion:
+    st.subheader("Confusion matrix on MNIST test")
+    st.altair_chart(confusion_heat_map(chosen.confusion), width="stretch")
+
+st.subheader("Compare two versions")
+others = [v for v in by_version if v != chosen.version]
+other = st.selectbox("Compare with", others, index=None, placeholder="choose a version", key="compare")
+if other is not None:
+    comparison(chosen, by_version[other])
+
+fine_tune_section(container, current_operator())

@@ -1,0 +1,98 @@
+"""Review: the submissions that should not be trusted blindly before a fine-tune learns from them (the model
+disagrees with the label and is sure, the model said it is not a digit, or the same drawing was sent many
+times). Anyone may look; an operator relabels (the old label stays in the history), excludes (never trained
+on, kept for audit), marks "not a digit" (a negative for the verdict) or accepts each one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from digitrec.domain.errors import DigitrecError
+from digitrec.domain.operating import review_submission
+from digitrec.domain.operators import Operator
+from digitrec.domain.predictions import NUM_CLASSES
+from digitrec.domain.reviewing import (
+    ACCEPT,
+    EXCLUDE,
+    MANY_COPIES,
+    MARK_NOT_A_DIGIT,
+    RELABEL,
+    Review,
+    ReviewItem,
+    due_for_review,
+)
+from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.webapp.operators import current_operator
+from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
+
+PAGE_SIZE = 20
+BUTTONS = ((EXCLUDE, "Exclude"), (MARK_NOT_A_DIGIT, "Not a digit"), (ACCEPT, "Label is right"))
+
+
+def actions(item: ReviewItem, operator: Operator) -> None:
+    submission = item.submission
+    label_column, relabel_column = st.columns([3, 2], vertical_alignment="bottom")
+    new_label = label_column.selectbox(
+        "True label", range(NUM_CLASSES), index=submission.prediction.digit, key=f"label-{submission.id}"
+    )
+    if relabel_column.button("Relabel", key=f"{RELABEL}-{submission.id}", type="primary"):
+        act(submission.id, Review(RELABEL, int(new_label)), operator)
+    with st.container(horizontal=True):
+        for action, text in BUTTONS:
+            if st.button(text, key=f"{action}-{submission.id}"):
+                act(submission.id, Review(action), operator)
+
+
+def act(submission_id: int, review: Review, operator: Operator) -> None:
+    try:
+        review_submission(get_container().reviews(), operator, submission_id, review)
+    except DigitrecError as exc:
+        st.error(f"#{submission_id} was not changed: {exc}")
+        return
+    st.toast(f"#{submission_id}: {review.action} saved")
+    st.rerun()
+
+
+def item_card(item: ReviewItem, operator: Operator | None) -> None:
+    s, prediction = item.submission, item.submission.prediction
+    with st.container(border=True, key=f"review-{s.id}"):
+        drawing, details, buttons = st.columns([1, 3, 3])
+        drawing.image(s.image_png, width=96)
+        verdict = "" if prediction.is_digit else ", not a digit"
+        details.markdown(
+            f"**#{s.id}** · label **{s.label}** · the model said **{prediction.digit}** "
+            f"({percent(prediction.confidence, 0)}{verdict}) · {s.model_version}"
+        )
+        details.markdown("\n".join(f"- {reason}" for reason in item.reasons))
+        if operator is not None:
+            with buttons:
+                actions(item, operator)
+
+
+use_page_style()
+st.title("Review")
+operator = current_operator()
+st.caption(
+    "Submissions to check before a fine-tune learns from them, newest first. "
+    + ("" if operator else "Sign in as an operator (sidebar) to relabel, exclude or mark them.")
+)
+try:
+    reviews = get_container().reviews()
+    items = due_for_review(reviews.review_candidates(PAGE_SIZE, many_copies=MANY_COPIES))[:PAGE_SIZE]
+    reviewed = [e for e in reviews.entries(200) if e.submission_id is not None][:PAGE_SIZE]
+except DigitrecError as exc:
+    st.error(f"The submissions cannot be read: {exc}")
+    st.stop()
+
+if not items:
+    st.success("Nothing to review: every submission agrees with the model, or was reviewed already.")
+for item in items:
+    item_card(item, operator)
+
+if reviewed:
+    st.subheader("Recently reviewed")
+    st.dataframe(
+        [{"when": e.at.strftime("%Y-%m-%d %H:%M:%S"), "who": e.operator, "what": e.detail} for e in reviewed],
+        hide_index=True,
+        width="stretch",
+    )

@@ -1,0 +1,145 @@
+"""The Models page as a visitor and as an operator: versions, curves, the fit sentence, the confusion heat
+map, comparing two versions, fine-tune jobs and their progress, promotion (with its guard) and rollback."""
+
+from __future__ import annotations
+
+import torch
+
+from digitrec.adapters.torch_model import load_checkpoint, shipped_model_path
+from digitrec.domain.jobs import FAILED
+from digitrec.domain.training import EpochMetrics
+
+SHIPPED = load_checkpoint(shipped_model_path())
+
+
+def version_like_shipped(container, version: str, test_accuracy: float, history_scale: float = 1.0) -> None:
+    """A checkpoint with the shipped weights under another name, its metrics changed."""
+    metrics = {**SHIPPED["metrics"], "test_accuracy": test_accuracy}
+    metrics["history"] = [{**m, "val_loss": m["val_loss"] * history_scale} for m in metrics["history"]]
+    models = container.models().models_dir
+    models.mkdir(parents=True, exist_ok=True)
+    payload = {**SHIPPED, "version": version, "metrics": metrics, "lineage": {"parent": SHIPPED["version"]}}
+    torch.save(payload, models / f"{version}.pt")
+
+
+def texts(at) -> str:
+    return "\n".join(
+        str(e.value) for kind in ("markdown", "caption", "info", "success", "error") for e in at.get(kind)
+    )
+
+
+def table(at, n: int = 0):
+    return at.dataframe[n].value
+
+
+def test_a_visitor_sees_every_version_its_curves_and_confusion_but_no_operator_buttons(app):
+    at = app("models.py")
+
+    versions = table(at)
+    assert list(versions["version"]) == [f"● {SHIPPED['version']}"]
+    assert versions["canvas set"][0] == "99.50%" and versions["trained on"][0] == "MNIST"
+    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 3  # loss, accuracy, confusion
+    assert at.info[0].value.startswith("Neither over- nor under-fitting")
+    assert not [
+        b for b in at.button if b.label in ("Start fine-tune", "Roll back to the previous live version")
+    ]
+    assert "No fine-tunes yet." in texts(at)
+
+
+def test_comparing_two_versions_overlays_their_curves_and_shows_per_digit_differences(app, container):
+    version_like_shipped(container, "ft-1", 0.9955, history_scale=1.5)
+    at = app("models.py")
+    charts_before = len(at.get("vega_lite_chart"))
+
+    at.selectbox(key="compare").select("ft-1").run()
+
+    assert not at.exception and len(at.get("vega_lite_chart")) == charts_before + 3
+    assert "how much better (green) or worse (red)" in texts(at)
+
+
+def test_jobs_and_their_progress_are_shown_to_everyone(app, container):
+    queue = container.jobs()
+    queued = queue.submit("finetune", {"epochs": 3}, "ann")
+    queue.claim("box-7")
+    queue.report_epoch(queued.id, EpochMetrics(1, 10.0, 0.31, 0.052, 0.985, 0.987))
+    at = app("models.py")
+
+    assert "Job 1** · running · asked by ann" in texts(at)
+    assert at.get("progress")[0].proto.text == "epoch 1 of 3 on box-7"
+    assert "validation accuracy 98.50%" in texts(at)
+
+
+def test_a_wrong_password_signs_nobody_in(app, sign_in):
+    at = sign_in(app("models.py"), password="guess")
+    assert "wrong operator password" in at.sidebar.error[0].value
+    assert not [b for b in at.button if b.label == "Start fine-tune"]
+
+
+def test_an_operator_starts_a_fine_tune_and_it_is_queued_and_audited(app, container, sign_in):
+    at = sign_in(app("models.py"))
+    at.number_input(key="ft-epochs").set_value(2)
+    at.number_input(key="ft-limit").set_value(2000)
+    next(b for b in at.button if b.label == "Start fine-tune").click()
+    at.run()
+
+    [job] = container.jobs().latest(5)
+    assert job.config == {"epochs": 2, "lr": 0.01, "seed": 0, "min_submissions": 50, "mnist_limit": 2000}
+    assert job.requested_by == "ann" and "Fine-tune job 1 is queued" in texts(at)
+    assert [(e.operator, e.action) for e in container.reviews().entries(5)] == [("ann", "start fine-tune")]
+
+
+def finished(container, version: str) -> None:
+    queue = container.jobs()
+    job = queue.submit("finetune", {"epochs": 1}, "ann")
+    queue.claim("w")
+    queue.finish(job.id, {"version": version, "parent": SHIPPED["version"], "submissions_used": 40})
+
+
+def test_an_operator_promotes_a_finished_fine_tune_and_rolls_back(app, container, sign_in):
+    version_like_shipped(container, "ft-good", 0.9960)
+    finished(container, "ft-good")
+    at = sign_in(app("models.py"))
+
+    at.button(key="promote-1").click().run()
+    assert container.models().live().version == "ft-good"
+    assert table(at)["version"].tolist()[1] == "● ft-good"
+    assert not [b for b in at.button if b.key == "promote-1"]  # it is live: nothing to promote
+
+    at.button(key="rollback").click().run()
+    assert container.models().live().version == SHIPPED["version"]
+    assert [e.action for e in container.reviews().entries(5)] == ["rollback", "promote"]
+
+
+def test_promotion_of_a_worse_model_is_refused_with_the_reason(app, container, sign_in):
+    version_like_shipped(container, "ft-worse", 0.9800)
+    finished(container, "ft-worse")
+    at = sign_in(app("models.py"))
+
+    at.button(key="promote-1").click().run()
+
+    assert container.models().live().version == SHIPPED["version"]
+    assert "Not promoted: ft-worse scores 98.00% on MNIST test" in texts(at)
+
+
+def test_a_failed_job_says_why(app, container):
+    queue = container.jobs()
+    job = queue.submit("finetune", {"epochs": 1}, "ann")
+    queue.fail(job.id, "only 3 submissions to learn from")
+    at = app("models.py")
+    assert queue.get(job.id).status == FAILED and "Failed: only 3 submissions to learn from" in texts(at)
+
+
+def test_a_session_that_forged_its_operator_state_gets_no_operator_buttons(app, container):
+    version_like_shipped(container, "ft-good", 0.9960)
+    finished(container, "ft-good")
+    at = app("models.py")
+    at.session_state["operator"] = "ann"  # not an Operator from sign_in
+    at.run()
+    assert not [b for b in at.button if b.key in ("promote-1", "rollback")]
+
+
+def test_without_an_operator_password_there_is_no_sign_in(app, container):
+    container.config.admin_password.from_value(None)
+    at = app("models.py")
+    assert "Operator actions are off: set DIGITREC_ADMIN_PASSWORD" in at.sidebar.caption[-1].value
+    assert not [b for b in at.sidebar.button if b.label == "Sign in"]

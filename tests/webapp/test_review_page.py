@@ -1,0 +1,73 @@
+"""The Review page as a visitor and as an operator: what is listed and why, and each review action."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from digitrec.adapters.image_codec import encode_png
+from digitrec.domain.predictions import Prediction
+from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, OK
+
+
+def sure(digit: int, confidence: float, is_digit: bool = True) -> Prediction:
+    rest = (1 - confidence) / 9
+    return Prediction(digit, tuple(confidence if d == digit else rest for d in range(10)), is_digit)
+
+
+@pytest.fixture
+def suspicious(repo, seed):
+    """#1 agrees; #2: label 3, the model says 5 at 97%; #3: the model says it is not a digit."""
+    ids = [seed(label=1, predicted=1) for _ in range(3)]  # the same drawing three times...
+    for n, submission_id in enumerate(ids):  # ...made three different ones
+        pixels = np.zeros((28, 28), np.uint8)
+        pixels[n, n] = 255
+        repo.replace_stored(replace(repo.get(submission_id), image_png=encode_png(pixels)))
+    repo.replace_stored(replace(repo.get(ids[1]), label=3, prediction=sure(5, 0.97)))
+    repo.replace_stored(replace(repo.get(ids[2]), label=0, prediction=sure(0, 0.6, is_digit=False)))
+    return ids
+
+
+def cards(at) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("**#")]
+
+
+def test_a_visitor_sees_what_needs_review_and_why_but_no_buttons(app, suspicious):
+    at = app("review.py")
+
+    assert [card.split(" ·")[0] for card in cards(at)] == ["**#3**", "**#2**"]
+    reasons = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert reasons == ["- the model said it is not a digit", "- the model says 5 at 97%, the label says 3"]
+    assert [b.label for b in at.button] == ["Sign in"] and "Sign in as an operator" in at.caption[0].value
+
+
+def test_nothing_to_review(app, seed):
+    seed(label=1, predicted=1)
+    assert "Nothing to review" in app("review.py").success[0].value
+
+
+def test_an_operator_relabels_and_the_old_label_stays_in_the_history(
+    app, repo, container, suspicious, sign_in
+):
+    at = sign_in(app("review.py"))
+    at.selectbox(key="label-2").select(5)
+    at.button(key="relabel-2").click().run()
+
+    assert repo.get(2).label == 5 and repo.get(2).status == OK
+    [entry] = container.reviews().review_history(2)
+    assert entry.operator == "ann" and entry.detail == "#2: label 3 -> 5"
+    assert [card.split(" ·")[0] for card in cards(at)] == ["**#3**"]  # reviewed: off the list
+    assert at.dataframe[0].value["what"].tolist() == ["#2: label 3 -> 5"]
+
+
+@pytest.mark.parametrize(
+    ("button", "status"), [("exclude", EXCLUDED), ("not_digit", NOT_A_DIGIT), ("accept", OK)]
+)
+def test_an_operator_excludes_marks_or_accepts(app, repo, suspicious, sign_in, button, status):
+    at = sign_in(app("review.py"))
+    at.button(key=f"{button}-3").click().run()
+
+    assert not at.exception and repo.get(3).status == status and repo.get(3).label == 0
+    assert [card.split(" ·")[0] for card in cards(at)] == ["**#2**"]
