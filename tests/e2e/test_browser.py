@@ -19,7 +19,6 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -66,14 +65,6 @@ def require(condition: bool, reason: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI must have it")
         pytest.skip(reason)
-
-
-@pytest.fixture
-def model_path() -> Path:
-    path = Path(os.environ.get("DIGITREC_MODEL") or files("digitrec") / "pretrained" / "digitnet.pt")
-    if not path.is_file():
-        pytest.skip(f"no model at {path}: ship src/digitrec/pretrained/digitnet.pt or set DIGITREC_MODEL")
-    return path
 
 
 @contextmanager

@@ -1,0 +1,132 @@
+"""The learning loop in a real browser: an operator signs in, starts a tiny fine-tune from the Models page,
+watches `digitrec worker` (a separate process) report its progress, promotes the new version and sees the
+sidebar switch to it; the Review page lists the drawings whose labels the model doubts. Screenshots of the
+Models, Review and "Inside the model" views go to $DIGITREC_E2E_SCREENSHOTS when set."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, draw, draw_page, require, serve
+
+from digitrec.adapters.canvas_drawings import canvas_drawing
+from digitrec.adapters.image_codec import encode_png
+from digitrec.adapters.mnist import load_mnist
+from digitrec.containers import Container
+from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.submissions import Submission
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "e2e operator password"
+MISLABELLED = (3, 17, 29)  # drawings submitted with a wrong label: the Review page lists them
+
+
+def seed_drawings(database_url: str, mnist_dir: Path, count: int = 40) -> None:
+    """`count` MNIST training digits drawn as on the canvas and submitted with the shipped model's answer."""
+    container = Container()
+    container.config.from_dict({"database_url": database_url})
+    classifier, repo = container.classifier(), container.submissions()
+    mnist, rng = load_mnist(mnist_dir, download=False), np.random.default_rng(0)
+    for n in range(count):
+        drawing = np.asarray(
+            canvas_drawing(mnist.train_images[n].numpy(), "white-on-black", rng).convert("L")
+        )
+        model_input = preprocess_canvas(drawing)
+        label = int(mnist.train_labels[n]) + (n in MISLABELLED)
+        prediction = classifier.predict(model_input)
+        repo.add(
+            Submission(encode_png(drawing), model_input, prediction, label % 10, classifier.info.version)
+        )
+    container.engine().dispose()
+
+
+def screenshot(page, name: str) -> None:
+    if folder := os.environ.get("DIGITREC_E2E_SCREENSHOTS"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+def test_an_operator_fine_tunes_watches_promotes_and_the_sidebar_switches(tmp_path, model_path, mnist_dir):
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    database, models = tmp_path / "e2e.db", tmp_path / "models"
+    seed_drawings(f"sqlite:///{database}", mnist_dir)
+    environment = {
+        "DIGITREC_MODEL": "",
+        "DIGITREC_MODELS_DIR": str(models),
+        "DIGITREC_ADMIN_PASSWORD": PASSWORD,
+    }
+    worker_log = (tmp_path / "worker.log").open("w")
+    command = [sys.executable, "-m", "digitrec", "worker", "--poll", "0.5", "--data-dir", str(mnist_dir)]
+    command += [
+        "--database-url",
+        f"sqlite:///{database}",
+        "--models-dir",
+        str(models),
+        "--plots-dir",
+        str(tmp_path),
+    ]
+    worker = subprocess.Popen(command, stdout=worker_log, stderr=subprocess.STDOUT)
+    try:
+        with serve(tmp_path, model_path, **environment) as (url, _), sync_playwright() as playwright:
+            expect.set_options(timeout=30_000)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{url}/models")
+            sidebar = page.get_by_test_id("stSidebar")
+            shipped = Container().models().live().version
+            expect(sidebar).to_contain_text(shipped)
+            expect(page.get_by_role("button", name="Start fine-tune")).to_have_count(0)  # not an operator yet
+
+            sidebar.get_by_label("Your name").fill("ann")
+            sidebar.get_by_label("Operator password").fill(PASSWORD)
+            sidebar.get_by_role("button", name="Sign in").click()
+            expect(sidebar).to_contain_text("Signed in as ann")
+            expect(page.get_by_text("Neither over- nor under-fitting")).to_be_visible()  # the curves' verdict
+            screenshot(page, "models.png")
+
+            page.get_by_role("spinbutton", name="Epochs").fill("8")
+            page.get_by_role("spinbutton", name="MNIST images an epoch (0: all)").fill("1000")
+            page.get_by_role("spinbutton", name="Minimum submissions").fill("5")
+            page.get_by_role("button", name="Start fine-tune").click()
+            expect(page.get_by_text("Fine-tune job 1 is queued")).to_be_visible()
+            # the worker's progress, as the page polls it: some epoch of 8 under way
+            expect(page.get_by_text(re.compile(r"^epoch [1-7] of 8 on "))).to_be_visible(timeout=120_000)
+            promote = page.get_by_role("button", name="Promote digitnet-ft-")
+            expect(promote).to_be_visible(timeout=180_000)
+            version = promote.inner_text().removeprefix("Promote ").strip()
+            screenshot(page, "fine-tune.png")
+
+            promote.click()
+            expect(sidebar).to_contain_text(version, timeout=30_000)  # the app now answers with it
+            expect(page.get_by_test_id("stException")).to_have_count(0)
+
+            page.get_by_role("link", name="Review").click()
+            expect(page.get_by_text("the label says")).to_have_count(len(MISLABELLED), timeout=30_000)
+            screenshot(page, "review.png")
+            browser.close()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        worker_log.close()
+    assert Container().models().live().version == shipped  # the test's own registry was untouched
+    assert (models / "live.json").is_file() and version in (models / "live.json").read_text()
+
+
+def test_inside_the_model_shows_what_the_network_computed(tmp_path, model_path):
+    from playwright.sync_api import expect
+
+    with serve(tmp_path, model_path) as (url, _), draw_page(url) as (page, canvas):
+        draw(page, canvas, SEVEN)
+        page.get_by_text("Inside the model").click()
+        expect(page.get_by_text("Top three:")).to_be_visible()
+        for caption in ("28x28 input", "stage 1", "stage 3"):
+            expect(page.get_by_text(caption).first).to_be_visible()
+        screenshot(page, "inside-the-model.png")
