@@ -15,6 +15,7 @@ import pytest
 
 from digitrec.containers import Container
 from digitrec.domain.jobs import DONE, FAILED, RUNNING
+from digitrec.domain.reviewing import EXCLUDE, MARK_NOT_A_DIGIT, Review
 
 TINY = {"epochs": 1, "mnist_limit": 1000, "min_submissions": 5, "lr": 0.01, "seed": 0}
 
@@ -41,7 +42,12 @@ def checkpoints(tmp_path: Path) -> list[Path]:
 
 
 def test_two_workers_racing_for_one_job_run_it_once(setup, database_url):
+    """...and learns from the reviews: excluded rows are left out, "not a digit" ones are negatives."""
     container, tmp_path, mnist_dir = setup
+    for submission_id in (1, 2):
+        container.reviews().apply_review(submission_id, Review(EXCLUDE), "ann")
+    for submission_id in (3, 4, 5):
+        container.reviews().apply_review(submission_id, Review(MARK_NOT_A_DIGIT), "ann")
     job = container.jobs().submit("finetune", TINY, "ann")
 
     racers = [worker(database_url, tmp_path, mnist_dir, f"racer-{n}", "--once") for n in (1, 2)]
@@ -53,7 +59,8 @@ def test_two_workers_racing_for_one_job_run_it_once(setup, database_url):
     assert done.status == DONE, done.error
     assert f"job {job.id} done: {done.version}" in outputs[winner]
     assert "no job queued" in outputs[1 - winner] and "job " not in outputs[1 - winner].replace("no job", "")
-    assert [m.epoch for m in done.progress] == [1] and done.result["submissions_used"] > 0
+    assert [m.epoch for m in done.progress] == [1] and done.result["negatives_used"] == 3
+    assert done.result["submissions_used"] + done.result["heldout"] == 40 - 5
     [record] = [r for r in container.models().list() if r.version == done.version]
     assert record.parent == done.result["parent"] and record.canvas_accuracy is not None
     assert checkpoints(tmp_path) == [Path(record.location)]

@@ -3,13 +3,18 @@ map, comparing two versions, fine-tune jobs and their progress, promotion (with 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
+from streamlit.testing.v1 import AppTest
 
 from digitrec.adapters.torch_model import load_checkpoint, shipped_model_path
 from digitrec.domain.jobs import FAILED
 from digitrec.domain.training import EpochMetrics
+from digitrec.entrypoints.webapp.wiring import __file__ as WIRING
 
 SHIPPED = load_checkpoint(shipped_model_path())
+APP = Path(WIRING).with_name("app.py")
 
 
 def version_like_shipped(container, version: str, test_accuracy: float, history_scale: float = 1.0) -> None:
@@ -143,3 +148,13 @@ def test_without_an_operator_password_there_is_no_sign_in(app, container):
     at = app("models.py")
     assert "Operator actions are off: set DIGITREC_ADMIN_PASSWORD" in at.sidebar.caption[-1].value
     assert not [b for b in at.sidebar.button if b.label == "Sign in"]
+
+
+def test_the_operator_password_can_come_from_streamlit_secrets(app, container, sign_in):
+    container.config.admin_password.from_value(None)
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.secrets["DIGITREC_ADMIN_PASSWORD"] = "from secrets"
+    at.run()
+    at.switch_page("models.py").run()
+    sign_in(at, password="from secrets")
+    assert "Signed in as **ann**" in at.sidebar.caption[-1].value

@@ -70,6 +70,7 @@ def result_of(result: FineTuneResult) -> dict[str, Any]:
         "version": result.run.version,
         "parent": result.parent,
         "submissions_used": result.submissions_used,
+        "negatives_used": result.negatives_used,
         "heldout": result.heldout,
         "heldout_before": result.heldout_before,
         "heldout_after": result.heldout_after,

@@ -89,7 +89,7 @@ def finetune(
 def echo_finetuned(result: FineTuneResult) -> None:
     click.echo(
         f"model {result.run.version} (from {result.parent}, {result.submissions_used} submissions, "
-        f"{result.heldout} held out)"
+        f"{result.heldout} held out, {result.negatives_used} reviewed as not digits)"
     )
     click.echo(f"  held-out submissions: {percent(result.heldout_before)} -> {percent(result.heldout_after)}")
     click.echo(
