@@ -8,7 +8,7 @@ export DIGITREC_DATA_DIR
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: install install-test test app lint bench
+.PHONY: install install-test test app worker lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: install-test
 
 app: install
 	$(BIN)/digitrec serve --host $(HOST) --port $(PORT)
+
+worker: install   # runs the fine-tunes operators start on the Models page (same database as the app)
+	$(BIN)/digitrec worker --data-dir $(DIGITREC_DATA_DIR)
 
 lint:
 	$(BIN)/ruff check src tests benchmarks

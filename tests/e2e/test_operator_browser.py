@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SEVEN, draw, draw_page, require, serve
+from test_browser import CHROMIUM, CHROMIUM_ARGS, SETTLED, SEVEN, draw, draw_page, require, serve
 
 from digitrec.adapters.canvas_drawings import canvas_drawing
 from digitrec.adapters.image_codec import encode_png
@@ -90,6 +90,8 @@ def test_an_operator_fine_tunes_watches_promotes_and_the_sidebar_switches(tmp_pa
             sidebar.get_by_role("button", name="Sign in").click()
             expect(sidebar).to_contain_text("Signed in as ann")
             expect(page.get_by_text("Neither over- nor under-fitting")).to_be_visible()  # the curves' verdict
+            expect(page.locator(".vega-embed canvas, .vega-embed svg")).to_have_count(3)  # curves, confusion
+            page.wait_for_function(SETTLED)
             screenshot(page, "models.png")
 
             page.get_by_role("spinbutton", name="Epochs").fill("8")
@@ -110,6 +112,7 @@ def test_an_operator_fine_tunes_watches_promotes_and_the_sidebar_switches(tmp_pa
 
             page.get_by_role("link", name="Review").click()
             expect(page.get_by_text("the label says")).to_have_count(len(MISLABELLED), timeout=30_000)
+            page.wait_for_function(SETTLED)
             screenshot(page, "review.png")
             browser.close()
     finally:

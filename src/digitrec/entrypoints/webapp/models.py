@@ -24,7 +24,7 @@ def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[in
             {
                 "version": ("● " if r.live else "") + r.version,
                 "parent": r.parent or "-",
-                "created": r.created_at or "-",
+                "created": (r.created_at or "-")[:16].replace("T", " "),
                 "trained on": f"MNIST + {r.submissions_used} submissions" if r.submissions_used else "MNIST",
                 "MNIST test": percent(r.test_accuracy),
                 "held-out submissions": percent(r.heldout_accuracy),
