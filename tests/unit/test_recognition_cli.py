@@ -33,7 +33,8 @@ def test_predict_prints_digit_and_confidence_per_file(tmp_path, fake_classifier)
     result = run(["predict", str(a), str(b)], fake_classifier)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [f"{a}: 7 (91.0%)", f"{b}: 7 (91.0%)"]
-    assert len(fake_classifier.seen) == 2 and fake_classifier.seen[0].shape == (28, 28)
+    # each file: the drawing as one digit, and as a number (one piece here)
+    assert len(fake_classifier.seen) == 4 and fake_classifier.seen[0].shape == (28, 28)
     np.testing.assert_allclose(fake_classifier.seen[0], fake_classifier.seen[1], atol=0.05)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 
 from digitrec.adapters.image_codec import decode_image
 
@@ -26,8 +27,8 @@ def test_rows_are_newest_first_with_every_column(app, seed):
     assert list(table.columns[:3]) == ["drawing", "true label", "predicted"]  # on a phone's screen too
     newest = table.iloc[0]
     assert (newest["predicted"], newest["true label"], bool(newest["correct"]), newest["version"]) == (
-        9,
-        4,
+        "9",
+        "4",
         False,
         "cnn-b",
     )
@@ -79,3 +80,18 @@ def test_what_this_tab_submitted_is_marked_yours_also_after_a_reload(app, draw, 
     reloaded = app("history.py", query={"visitor": visitor})  # a new session, the same address
     assert reloaded.dataframe[0].value["yours"].tolist() == ["yours", ""]
     assert app("history.py").dataframe[0].value["yours"].tolist() == ["", ""]  # another tab
+
+
+def test_a_written_number_is_one_row_with_its_digits_side_by_side(app, repo, seed):
+    seed(label=5, predicted=5, minutes_ago=9)
+    ids = [seed(label=d, predicted=p, minutes_ago=1) for d, p in ((4, 4), (2, 7))]
+    for position, submission_id in enumerate(ids):
+        number = replace(repo.get(submission_id), number_id="visitor00000000-n1", number_position=position)
+        repo.replace_stored(number)
+    at = app("history.py")
+
+    table = at.dataframe[0].value
+    assert table[["true label", "predicted"]].values.tolist() == [["42", "47"], ["5", "5"]]
+    assert list(table["correct"]) == [False, True]
+    picture = decode_image(base64.b64decode(table.iloc[0]["drawing"].split(",", 1)[1]))
+    assert picture.shape[:2] == (280, 2 * (280 + 4))  # both digits' crops, side by side

@@ -62,6 +62,9 @@ submissions = Table(
     # What a review made of it (ok, excluded, not_digit), and when it was last reviewed (NULL: never).
     Column("status", String(16), nullable=False, server_default=text("'ok'")),
     Column("reviewed_at", DateTime(timezone=True), nullable=True),
+    # A digit of a written number: the number's id (its digits share it) and the digit's place, 0 = leftmost.
+    Column("number_id", String(64), nullable=True, index=True),
+    Column("number_position", SmallInteger, nullable=True),
     # The statistics (GROUP BY these three) read this index instead of every row with its images.
     Index("ix_submissions_stats", "model_version", "label", "predicted"),
     Index("uq_submissions_submit_token", "submit_token", unique=True),

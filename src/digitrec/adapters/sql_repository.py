@@ -223,6 +223,11 @@ def row_values(submission: Submission) -> dict[str, Any]:
         **({"submit_token": submission.submit_token} if submission.submit_token else {}),
         **({} if submission.prediction.is_digit else {"predicted_is_digit": False}),
         **({"status": submission.status} if submission.status != OK else {}),
+        **(
+            {"number_id": submission.number_id, "number_position": submission.number_position}
+            if submission.number_id
+            else {}
+        ),
     }
 
 
@@ -242,4 +247,6 @@ def submission_from_row(row: Row[Any]) -> Submission:
         id=row.id,
         submit_token=row._mapping.get("submit_token"),
         status=row._mapping.get("status") or OK,
+        number_id=row._mapping.get("number_id"),
+        number_position=row._mapping.get("number_position"),
     )

@@ -24,6 +24,7 @@ from digitrec.domain.training import (
 
 if TYPE_CHECKING:  # the use-case modules import these ports: only type checkers need the reverse
     from digitrec.domain.jobs import Job
+    from digitrec.domain.numbers import LabelledNumber
     from digitrec.domain.recognition import LabelledImage, Problem
     from digitrec.domain.reviewing import AuditEntry, Review
     from digitrec.domain.transfer import SubmissionRecord
@@ -197,9 +198,12 @@ class ImageCodec(Protocol):
 
 
 class LabelledFolders(Protocol):
-    """A folder of labelled images (labels.csv with file,label) as `evaluate` reads it."""
+    """A folder of labelled images (labels.csv with file,label) as `evaluate` reads it, or of numbers
+    (file,number) as `evaluate --numbers` reads it."""
 
     def read(self, folder: Path) -> tuple[list[LabelledImage], list[Problem]]: ...
+
+    def read_numbers(self, folder: Path) -> tuple[list[LabelledNumber], list[Problem]]: ...
 
 
 class SubmissionFolders(Protocol):

@@ -103,10 +103,13 @@ def preprocess_canvas(image: np.ndarray) -> np.ndarray:
     Raises EmptyDrawing when there is no (or almost no) ink, InvalidImage for arrays that are not images.
     """
     ink, mask, rows, cols = drawn_ink(image)
-    crop = np.where(mask, ink, 0.0)[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return normalise_crop(np.where(mask, ink, 0.0)[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
 
-    # Scale the longer side to BOX pixels and put the centre of mass on the centre of the field: one
-    # resampling per axis does both.
+
+def normalise_crop(crop: np.ndarray) -> np.ndarray:
+    """MNIST's normalisation of ink cropped to its bounding box (light on dark, in [0, 1]): the longer side
+    scaled to BOX pixels, the centre of mass on the centre of the 28x28 field. One resampling per axis does
+    both."""
     scale = BOX / max(crop.shape)
     total = crop.sum()
     cy = crop.sum(axis=1) @ (np.arange(crop.shape[0]) + 0.5) / total

@@ -21,6 +21,7 @@ MAX_IMAGE_PIXELS = 4096 * 4096  # more than this is a decompression bomb, not a 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_VERSION_LENGTH = 100  # characters of a model version, as the database stores it
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a submit token: a uuid4's hex, for example
+MAX_NUMBER_DIGITS = 32  # digits of one written number
 # What an operator's review made of a submission: trusted as labelled (the default), never to be trained on
 # (kept for audit), or a drawing that is not a digit at all (trained on as a negative, never as a digit).
 OK, EXCLUDED, NOT_A_DIGIT = "ok", "excluded", "not_digit"
@@ -52,7 +53,10 @@ class Submission:
     retried request). None for submissions that have no such identity (imports, the CLI).
 
     `status` is what a review made of it (OK, EXCLUDED or NOT_A_DIGIT); `label` is the latest label, the
-    earlier ones are in the review history."""
+    earlier ones are in the review history.
+
+    A digit of a written number is a submission of its own (its crop of the canvas, its label, the model's
+    answer for it) with the number's `number_id` and its `number_position`, 0 for the leftmost digit."""
 
     image_png: bytes
     model_input: np.ndarray  # IMAGE_SIDE x IMAGE_SIDE float32 in [0, 1], light ink on dark
@@ -63,6 +67,8 @@ class Submission:
     id: int | None = None
     submit_token: str | None = None
     status: str = OK
+    number_id: str | None = None
+    number_position: int | None = None
 
     def __post_init__(self) -> None:
         validate_label(self.label)
@@ -79,6 +85,16 @@ class Submission:
         token = self.submit_token
         if token is not None and not (isinstance(token, str) and TOKEN_PATTERN.fullmatch(token)):
             raise ValueError(f"a submit token is 8-64 letters, digits, '-' or '_', got {token!r}")
+        if (self.number_id is None) != (self.number_position is None) or (
+            self.number_id is not None
+            and not (
+                TOKEN_PATTERN.fullmatch(self.number_id) and 0 <= self.number_position < MAX_NUMBER_DIGITS
+            )
+        ):
+            raise ValueError(
+                f"a digit of a number needs both a number id (like a submit token) and a position 0-"
+                f"{MAX_NUMBER_DIGITS - 1}, got {self.number_id!r} and {self.number_position!r}"
+            )
         object.__setattr__(self, "model_input", pixels)
 
     @property

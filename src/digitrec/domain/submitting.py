@@ -1,4 +1,5 @@
-"""Keeping what people draw and looking back at it: the use cases behind the app's Draw, History and Stats.
+"""Keeping what people draw and looking back at it: the use cases behind the app's Draw, Number, History
+and Stats.
 
 Paging, filtering and counting are the repository's work (SQL `LIMIT`, `WHERE`, `GROUP BY`): nothing here
 reads every submission to answer a page or the statistics.
@@ -7,8 +8,11 @@ reads every submission to answer a page or the statistics.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from digitrec.domain.errors import DigitrecError, InvalidLabel
+from digitrec.domain.numbers import NumberReading
 from digitrec.domain.ports import SubmissionBrowser, SubmissionStatistics, SubmissionWriter
 from digitrec.domain.predictions import validate_label
 from digitrec.domain.recognition import Evaluation, Recognition, evaluation_of
@@ -42,6 +46,86 @@ def submit_drawing(
         submit_token=submit_token,
     )
     return repo.add(submission)
+
+
+def submit_number(
+    repo: SubmissionWriter,
+    reading: NumberReading,
+    digit_pngs: Sequence[bytes],
+    true_number: str,
+    model_version: str,
+    number_id: str,
+) -> list[int]:
+    """Store a written number as one submission per digit (its crop as PNG, its label, the model's answer
+    for it), tied together by `number_id`; return their ids, leftmost first.
+
+    `true_number` must have as many digits as the reading found, or WrongDigitCount says what to do. Each
+    digit's submit token is `<number_id>-<position>`, so a repeat (a double click, a retry after a digit
+    failed to store) stores nothing twice and completes what is missing."""
+    labels = true_number.strip()
+    if not (labels.isascii() and labels.isdigit()):
+        raise InvalidLabel(f"the true number must be digits 0-9 only, got {true_number!r}")
+    if len(labels) != len(reading.digits):
+        raise WrongDigitCount(
+            f"the drawing was read as {len(reading.digits)} digits ({reading.number}) but the true number "
+            f"{labels} has {len(labels)}: leave more space between the digits, or correct the number"
+        )
+    if len(digit_pngs) != len(reading.digits):
+        raise ValueError("one PNG per digit is needed")
+    return [
+        repo.add(
+            Submission(
+                image_png=png,
+                model_input=digit.model_input,
+                prediction=digit.prediction,
+                label=int(label),
+                model_version=model_version,
+                submit_token=f"{number_id}-{position}",
+                number_id=number_id,
+                number_position=position,
+            )
+        )
+        for position, (digit, png, label) in enumerate(zip(reading.digits, digit_pngs, labels, strict=True))
+    ]
+
+
+class WrongDigitCount(DigitrecError):
+    pass
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """A History row: one submission, or the digits of one written number (consecutive on a page)."""
+
+    submissions: tuple[Submission, ...]
+
+    @property
+    def label(self) -> str:
+        return "".join(str(s.label) for s in self.submissions)
+
+    @property
+    def predicted(self) -> str:
+        return "".join(str(s.prediction.digit) for s in self.submissions)
+
+    @property
+    def correct(self) -> bool:
+        return all(s.correct for s in self.submissions)
+
+    @property
+    def confidence(self) -> float:
+        """The least sure digit's confidence."""
+        return min(s.prediction.confidence for s in self.submissions)
+
+
+def history_rows(submissions: Sequence[Submission]) -> list[HistoryRow]:
+    """`submissions` (newest first) with the digits of each number on one row, leftmost first."""
+    rows: list[list[Submission]] = []
+    for s in submissions:
+        if s.number_id is not None and rows and rows[-1][0].number_id == s.number_id:
+            rows[-1].append(s)
+        else:
+            rows.append([s])
+    return [HistoryRow(tuple(sorted(row, key=lambda s: s.number_position or 0))) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from digitrec.domain.errors import DigitrecError
+from digitrec.domain.numbers import NumberReading, NumberReport
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.recognition import Evaluation
 from digitrec.entrypoints.cli_common import (
@@ -26,15 +27,20 @@ from digitrec.entrypoints.formatting import percent
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @MODEL_OPTION
 @MODELS_DIR_OPTION
-@json_option("a list of {file, digit, confidence, probabilities, is_digit}")
+@json_option("a list of {file, digit, confidence, probabilities, is_digit, number, digits}")
 @click.pass_context
 def predict(
     ctx: click.Context, images: tuple[Path, ...], model_path: Path | None, models_dir: Path, as_json: bool
 ) -> None:
-    """Recognise the digit drawn in each IMAGE (PNG, JPEG, ...; any size, either polarity).
+    """Recognise the digit, or the number, drawn in each IMAGE (PNG, JPEG, ...; any size, either polarity).
 
     Prints `IMAGE: 7 (99.9%)`, or `IMAGE: not a digit (best guess 4, 38%)` when the model says the drawing
-    does not look like a digit (is_digit false in --json; digit and confidence are then the best guess)."""
+    does not look like a digit (is_digit false in --json; digit and confidence are then the best guess).
+    A drawing of several digits prints `IMAGE: number 42 (4: 99.9%, 2: 98.1%)`. --json gives every image's
+    `number` (its digits left to right; "7" for a single digit) and `digits` (each one's digit, confidence,
+    is_digit and box [x0, y0, x1, y1] in image pixels, x1 and y1 exclusive) besides the single-digit
+    fields."""
+    from digitrec.domain.numbers import read_number
     from digitrec.domain.recognition import recognise
 
     classifier = classifier_from(ctx, model_path, models_dir)
@@ -42,7 +48,8 @@ def predict(
     results, failed = [], 0
     for path in images:
         try:
-            prediction = recognise(classifier, codec.read(path)).prediction
+            image = codec.read(path)
+            prediction, reading = recognise(classifier, image).prediction, read_number(classifier, image)
         except DigitrecError as exc:
             click.echo(f"{path}: error: {exc}", err=True)
             failed += 1
@@ -54,14 +61,27 @@ def predict(
                 "confidence": prediction.confidence,
                 "probabilities": list(prediction.probabilities),
                 "is_digit": prediction.is_digit,
+                "number": reading.number,
+                "digits": [digit.as_dict() for digit in reading.digits],
             }
         )
         if not as_json:
-            click.echo(f"{path}: {verdict_of(prediction)}")
+            click.echo(
+                f"{path}: {verdict_of(prediction) if len(reading.digits) == 1 else number_of(reading)}"
+            )
     if as_json:
         click.echo(json.dumps(results, indent=2))
     if failed:
         ctx.exit(1)
+
+
+def number_of(reading: NumberReading) -> str:
+    """`number 42 (4: 99.9%, 2: 98.1%)`; a piece that is not a digit shows as `4?`."""
+    parts = ", ".join(
+        f"{d.prediction.digit}{'' if d.prediction.is_digit else '?'}: {percent(d.prediction.confidence, 1)}"
+        for d in reading.digits
+    )
+    return f"number {reading.number} ({parts})"
 
 
 def verdict_of(prediction: Prediction) -> str:
@@ -79,6 +99,11 @@ def verdict_of(prediction: Prediction) -> str:
 @click.option(
     "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write the confusion matrix as PNG."
 )
+@click.option(
+    "--numbers",
+    is_flag=True,
+    help="FOLDER holds numbers (labels.csv with file,number): report exact-number and per-digit accuracy.",
+)
 @click.pass_context
 def evaluate(
     ctx: click.Context,
@@ -87,6 +112,7 @@ def evaluate(
     models_dir: Path,
     as_json: bool,
     plot: Path | None,
+    numbers: bool,
 ) -> None:
     """Score the model on FOLDER/labels.csv (columns file,label) and the images it lists.
 
@@ -99,6 +125,12 @@ def evaluate(
 
     classifier = classifier_from(ctx, model_path, models_dir)
     container = container_from(ctx)
+    if numbers:
+        from digitrec.domain.numbers import evaluate_number_folder
+
+        report = evaluate_number_folder(classifier, container.labelled_folders(), folder)
+        echo_numbers(report, as_json, classifier.info.version)
+        return
     with tqdm(unit="img", desc="evaluating", disable=None) as bar:
 
         def on_progress(done: int, total: int) -> None:
@@ -136,3 +168,19 @@ def echo_refusals(report: Evaluation) -> None:
     if report.non_digits:
         refused, share = report.non_digits_refused, percent(report.non_digits_refused / report.non_digits, 1)
         click.echo(f"not-a-digit rows: {refused:,} of {report.non_digits:,} refused ({share})")
+
+
+def echo_numbers(report: NumberReport, as_json: bool, version: str) -> None:
+    for problem in report.problems:
+        click.echo(f"skipped {problem}", err=True)
+    score = report.score
+    if as_json:
+        click.echo(json.dumps({**score.as_dict(), "misread": [list(m) for m in report.misread]}, indent=2))
+        return
+    click.echo(f"{score.n:,} numbers, read exactly: {percent(score.accuracy)} ({version})")
+    click.echo(f"per digit: {percent(score.digit_accuracy)} of {score.digits:,} digits")
+    click.echo(f"read with a wrong number of digits: {score.wrong_count:,}")
+    click.echo(
+        "by length: "
+        + "  ".join(f"{k}: {percent(e / n, 1)} of {n}" for k, (n, e) in sorted(score.by_length.items()))
+    )

@@ -1,4 +1,4 @@
-"""digitrec's Streamlit app: five pages, and a sidebar naming the model that answers and where an operator
+"""digitrec's Streamlit app: six pages, and a sidebar naming the model that answers and where an operator
 signs in."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ except ValueError as exc:  # an unusable setting in the environment `digitrec se
 
 pages = [
     st.Page(HERE / "draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page(HERE / "number.py", title="Number", icon=":material/pin:"),
     st.Page(HERE / "history.py", title="History", icon=":material/history:"),
     st.Page(HERE / "stats.py", title="Stats", icon=":material/bar_chart:"),
     st.Page(HERE / "models.py", title="Models", icon=":material/model_training:"),

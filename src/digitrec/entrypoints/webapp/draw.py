@@ -28,6 +28,7 @@ from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_d
 from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import submit_drawing
 from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.webapp.bars import probability_bars
 from digitrec.entrypoints.webapp.inside_model import inside_model
 from digitrec.entrypoints.webapp.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
@@ -40,11 +41,6 @@ from digitrec.entrypoints.webapp.wiring import (
 
 CANVAS_SIDE = 280
 PREVIEW_SCALE = 4  # the 28x28 model input, shown at 112x112 with square pixels
-TOP_BAR, OTHER_BARS = "#ff4b4b", "#8b93a7"  # Streamlit's red for the answer, a grey that reads on both themes
-BAR = (
-    '<div class="digitrec-bar" title="{title}"><div class="digitrec-fill" '
-    'style="height:{height:.1f}%;background:{colour}"></div><span>{digit}</span></div>'
-)
 EMPTY_HINT = "Draw a digit (0-9) on the black square: the model's guess appears as soon as there is ink."
 state = st.session_state
 
@@ -129,23 +125,6 @@ def submit(recognition: Recognition, pixels: np.ndarray, label: int) -> None:
     state.saved_id = saved
     new_canvas()
     st.rerun()
-
-
-def probability_bars(probabilities, where) -> None:
-    """The ten probabilities as bars in plain HTML: on screen at once (a chart library would first load, then
-    draw), cheap for the browser under load, and the same in both themes. All zero before there is a
-    drawing, so that the page does not jump when the first answer comes."""
-    top = int(np.argmax(probabilities)) if np.max(probabilities) > 0 else -1
-    bars = "".join(
-        BAR.format(
-            digit=d,
-            height=max(1.0, 100 * float(p)),
-            colour=TOP_BAR if d == top else OTHER_BARS,
-            title=f"{d}: {percent(float(p), 1)}",
-        )
-        for d, p in enumerate(probabilities)
-    )
-    where.html(f'<div class="digitrec-bars" role="img" aria-label="probability of each digit">{bars}</div>')
 
 
 if "canvas_round" not in state:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import base64
 
+import numpy as np
 import streamlit as st
 
 from digitrec.domain.errors import StorageUnavailable
-from digitrec.domain.submitting import history_page
+from digitrec.domain.ports import ImageCodec
+from digitrec.domain.preprocessing import ink_map
+from digitrec.domain.submitting import history_page, history_rows
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style, visitor
 
 PAGE_SIZE = 10
@@ -16,6 +19,20 @@ PAGE_SIZE = 10
 
 def thumbnail(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def ink_on_black(image: np.ndarray) -> np.ndarray:
+    return (ink_map(image) * 255).astype(np.uint8)
+
+
+def side_by_side(images: ImageCodec, pngs: list[bytes]) -> bytes:
+    """One PNG: the drawing itself, or a number's digit crops side by side at one height."""
+    if len(pngs) == 1:
+        return pngs[0]
+    tiles = [ink_on_black(images.decode(png)) for png in pngs]
+    height = max(t.shape[0] for t in tiles)
+    padded = [np.pad(t, ((0, height - t.shape[0]), (0, 4))) for t in tiles]
+    return images.encode_png(np.hstack(padded))
 
 
 use_page_style()
@@ -37,20 +54,22 @@ if page.total == 0:
 
 noun = "mistake" if mistakes_only else "submission"
 st.caption(f"{page.total} {noun}{'s' * (page.total != 1)}, newest first: page {page.page} of {page.pages}")
-# The labels come right after the drawing, so that they are on screen on a phone too.
+# The labels come right after the drawing, so that they are on screen on a phone too. A written number is one
+# row: its digits' crops side by side, its labels and predictions as numbers.
+images = get_container().images()
 rows = [
     {
-        "drawing": thumbnail(s.image_png),
-        "true label": s.label,
-        "predicted": s.prediction.digit,
-        "yours": "yours" if (s.submit_token or "").startswith(mine) else "",
-        "confidence": s.prediction.confidence,
-        "correct": s.correct,
-        "id": s.id,
-        "version": s.model_version,
-        "time": s.created_at,
+        "drawing": thumbnail(side_by_side(images, [s.image_png for s in row.submissions])),
+        "true label": row.label,
+        "predicted": row.predicted,
+        "yours": "yours" if (row.submissions[0].submit_token or "").startswith(mine) else "",
+        "confidence": row.confidence,
+        "correct": row.correct,
+        "id": row.submissions[0].id,
+        "version": row.submissions[0].model_version,
+        "time": row.submissions[0].created_at,
     }
-    for s in page.submissions
+    for row in history_rows(page.submissions)
 ]
 st.dataframe(
     rows,
@@ -58,8 +77,8 @@ st.dataframe(
     row_height=56,
     column_config={
         "id": st.column_config.NumberColumn("#", format="%d"),
-        "true label": st.column_config.NumberColumn("label", format="%d", width="small"),
-        "predicted": st.column_config.NumberColumn("predicted", format="%d", width="small"),
+        "true label": st.column_config.TextColumn("label", width="small"),
+        "predicted": st.column_config.TextColumn("predicted", width="small"),
         "version": st.column_config.TextColumn("model version"),
         "yours": st.column_config.TextColumn("", width="small", help="sent from this browser tab"),
         "drawing": st.column_config.ImageColumn("drawing"),
