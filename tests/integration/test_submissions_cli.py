@@ -31,6 +31,7 @@ from digitrec.entrypoints.cli import cli
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 COLUMNS = ["file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status"]
+COLUMNS += ["number_id", "number_position"]
 
 
 def digitrec(*args, container: Container | None = None):
@@ -74,7 +75,8 @@ def seeded(url: str, outcomes=((1, 1), (2, 7), (3, 3), (4, 9), (5, 5))) -> SqlSu
 def as_fields(submission: Submission) -> tuple:
     s = submission
     return (
-        s.image_png, s.model_input.tobytes(), s.prediction, s.label, s.model_version, s.created_at, s.status
+        s.image_png, s.model_input.tobytes(), s.prediction, s.label, s.model_version, s.created_at, s.status,
+        s.number_id, s.number_position,
     )  # fmt: skip
 
 
@@ -147,6 +149,8 @@ def round_trip(source_url: str, target_url: str, tmp_path) -> None:
     source = seeded(source_url)
     scribble = app_submission(9, 0, 0)
     source.add(replace(scribble, prediction=replace(scribble.prediction, is_digit=False)))
+    source.add(replace(app_submission(11, 4, 4), number_id="visitor0-number0", number_position=0))
+    source.add(replace(app_submission(12, 2, 2), number_id="visitor0-number0", number_position=1))
     reviews = SqlReviews(create_sql_engine(source_url))
     reviews.apply_review(2, Review(RELABEL, 7), "ann")
     reviews.apply_review(3, Review(EXCLUDE), "ann")
@@ -156,14 +160,18 @@ def round_trip(source_url: str, target_url: str, tmp_path) -> None:
     again = digitrec("submissions", "import", tmp_path / "out", "--database-url", target_url)
 
     assert imported.exit_code == 0, imported.output
-    assert "imported 6, skipped 0 already in the database, 0 unusable" in imported.stdout
-    assert "imported 0, skipped 6 already in the database" in again.stdout
+    assert "imported 8, skipped 0 already in the database, 0 unusable" in imported.stdout
+    assert "imported 0, skipped 8 already in the database" in again.stdout
     target = SqlSubmissionRepository(create_sql_engine(target_url))
     copied, original = target.oldest_after(0, 10), source.oldest_after(0, 10)
     assert [as_fields(s) for s in copied] == [as_fields(s) for s in original]
-    assert [(s.label, s.status, s.prediction.is_digit) for s in copied[1:3] + copied[-1:]] == [
+    assert [(s.label, s.status, s.prediction.is_digit) for s in copied[1:3] + copied[5:6]] == [
         (7, "ok", True), (3, "excluded", True), (0, "ok", False)
     ]  # fmt: skip
+    assert [(s.number_id, s.number_position) for s in copied[-2:]] == [
+        ("visitor0-number0", 0),
+        ("visitor0-number0", 1),
+    ]
     assert target.stats() == source.stats()
 
 

@@ -1,7 +1,8 @@
 """Submissions as a folder: `<id>.png` files and a `labels.csv` with the columns
 file,label,predicted,model_version,created_at,probabilities (a JSON list of ten floats),is_digit (the
-model's verdict: true or false),status (what a review made of it: ok, excluded or not_digit): what
-`digitrec submissions export` writes and `import` reads (is_digit and status are optional: folders from
+model's verdict: true or false),status (what a review made of it: ok, excluded or not_digit),
+number_id,number_position (a digit of a written number: the number and the digit's place; empty otherwise):
+what `digitrec submissions export` writes and `import` reads (the last four are optional: folders from
 older versions lack them). `digitrec evaluate` reads it as a labelled folder."""
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from digitrec.domain.recognition import Problem
 from digitrec.domain.submissions import OK, Submission
 from digitrec.domain.transfer import SubmissionRecord
 
-COLUMNS = ("file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status")
-REQUIRED = set(COLUMNS) - {"probabilities", "is_digit", "status"}
+COLUMNS = (
+    "file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status",
+    "number_id", "number_position",
+)  # fmt: skip
+REQUIRED = set(COLUMNS) - {"probabilities", "is_digit", "status", "number_id", "number_position"}
 
 
 class SubmissionFolderWriter:
@@ -49,8 +53,10 @@ class SubmissionFolderWriter:
         probabilities = json.dumps(list(submission.prediction.probabilities))
         s = submission
         verdict = "true" if s.prediction.is_digit else "false"
+        place = "" if s.number_position is None else s.number_position
         self._csv.writerow(
             [name, s.label, s.prediction.digit, s.model_version, when, probabilities, verdict, s.status]
+            + [s.number_id or "", place]
         )
         self.count += 1
 
@@ -122,6 +128,8 @@ def record_of(folder: Path, line: int, name: str, row: dict[str, str | None]) ->
         probabilities=parse_probabilities(field("probabilities")),
         is_digit=parse_verdict(field("is_digit")),
         status=field("status") or OK,
+        number_id=field("number_id") or None,
+        number_position=int(field("number_position")) if field("number_position") else None,
     )
 
 

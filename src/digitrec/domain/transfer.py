@@ -48,6 +48,8 @@ class SubmissionRecord:
     probabilities: tuple[float, ...] | None  # None: the folder has none, a one-hot for `predicted` is stored
     is_digit: bool = True  # the model's verdict
     status: str = OK  # what a review made of it
+    number_id: str | None = None  # a digit of a written number: the number, and the digit's place
+    number_position: int | None = None
 
 
 @dataclass
@@ -72,6 +74,8 @@ def as_submission(record: SubmissionRecord) -> Submission:
         model_version=record.model_version,
         created_at=record.created_at,
         status=record.status,
+        number_id=record.number_id,
+        number_position=record.number_position,
     )
 
 
