@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,46 @@ def test_inside_the_model_shows_what_the_network_computed(tmp_path, model_path):
         for caption in ("28x28 input", "stage 1", "stage 3"):
             expect(page.get_by_text(caption).first).to_be_visible()
         screenshot(page, "inside-the-model.png")
+
+
+FOUR = [[(150, 60), (95, 175), (185, 175)], [(160, 110), (160, 235)]]  # two strokes, on the Number canvas
+TWO = [[(255, 95), (280, 68), (320, 62), (348, 85), (345, 125), (260, 230), (355, 230)]]
+
+
+def test_a_number_written_with_the_mouse_is_read_and_stored_digit_by_digit(tmp_path, model_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    with serve(tmp_path, model_path) as (url, database), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/number")
+        canvas = page.locator("canvas.upper-canvas").locator("visible=true")
+        expect(canvas).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Write a number (two or more digits")).to_be_visible(timeout=30_000)
+        box = canvas.bounding_box()
+        for stroke in FOUR + TWO:
+            page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+            page.mouse.down()
+            for x, y in stroke[1:]:
+                page.mouse.move(box["x"] + x, box["y"] + y, steps=12)
+            page.mouse.up()
+            page.wait_for_timeout(400)
+        read_as = page.get_by_test_id("stMetric").filter(has_text="Read as")
+        expect(read_as).to_contain_text("42", timeout=30_000)
+        page.wait_for_function(SETTLED)
+        expect(page.get_by_label("True number")).to_have_value("42")
+        screenshot(page, "number.png")
+
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text("Saved 42 as submissions #1-#2")).to_be_visible(timeout=30_000)
+        page.get_by_role("link", name="History").click()
+        expect(page.get_by_text("2 submissions, newest first")).to_be_visible()
+        browser.close()
+
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT label, number_position, number_id, predicted FROM submissions ORDER BY id"
+        ).fetchall()
+    assert [(label, place) for label, place, _, _ in rows] == [(4, 0), (2, 1)]
+    assert rows[0][2] == rows[1][2] is not None and [r[3] for r in rows] == [4, 2]

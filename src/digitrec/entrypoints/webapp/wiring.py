@@ -70,7 +70,7 @@ def get_container() -> Container:
 # while the app ran also swallowed first clicks made just as a prediction's run ended.
 PAGE_STYLE = """
 <style>
-.st-key-canvas {{
+.st-key-canvas, .st-key-number-canvas {{
     width: fit-content; margin-top: 1.25rem; border-radius: 6px; box-shadow: 0 0 0 3px {frame};
 }}
 .digitrec-bars {{ display: flex; gap: 6px; align-items: flex-end; height: 170px; padding-top: 8px; }}
