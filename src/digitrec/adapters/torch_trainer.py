@@ -84,6 +84,18 @@ def parent_model(parent: ModelRecord, device: torch.device) -> tuple[nn.Module, 
     return model.to(device, memory_format=torch.channels_last), payload["architecture"]
 
 
+def reviewed_negatives(
+    negatives: np.ndarray | None, mnist: int, config: FineTuneConfig, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor, int] | None:
+    """Submissions reviewed as "not a digit", as a Mixture source labelled NOT_A_DIGIT: more negatives for
+    the verdict, at a tenth of the generated non-digits' share of each epoch. None when there are none."""
+    if negatives is None or len(negatives) == 0:
+        return None
+    rejects = torch.full((len(negatives),), NOT_A_DIGIT, device=device)
+    share = max(per_epoch(mnist, config.non_digits / 10), 1)
+    return images_on(np.asarray(negatives, np.float32), device), rejects, share
+
+
 class TorchTrainer:
     def __init__(self, data_dir: Path, models_dir: Path, download: bool = True, progress: bool = True):
         self.data_dir, self.models_dir = Path(data_dir), Path(models_dir)
@@ -154,27 +166,13 @@ class TorchTrainer:
         heldout_before, canvas_before = accuracy_on(model, heldout_data), accuracy_on(model, canvas)
         extras = [(*as_tensors(submissions, device), per_epoch(len(data.train_x), config.submission_share))]
         extras += drawn.extras(len(data.train_x), 0.0, config.non_digits) if drawn else []
-        negatives_used = len(negatives) if with_verdict and negatives is not None else 0
-        if negatives_used:  # reviewed as not digits: more of the verdict's negatives, at a tenth of its share
-            rejects = torch.full((negatives_used,), NOT_A_DIGIT, device=device)
-            share = per_epoch(len(data.train_x), config.non_digits / 10)
-            extras.append((images_on(np.asarray(negatives, np.float32), device), rejects, max(share, 1)))
-        log.info(
-            "fine-tuning %s on MNIST + %d submissions (%d held out)",
-            parent.version,
-            len(submissions),
-            len(heldout),
-        )
-        fitted = fit(
-            model,
-            data,
-            Mixture.of(data, extras),
-            config,
-            g,
-            augment=True,
-            on_epoch=on_epoch,
-            progress=self.progress,
-        )
+        reviewed = reviewed_negatives(negatives if with_verdict else None, len(data.train_x), config, device)
+        negatives_used = len(reviewed[0]) if reviewed else 0
+        extras += [reviewed] if reviewed else []
+        log.info("fine-tuning %s on MNIST + %d submissions (%d held out)", parent.version, len(submissions),
+                 len(heldout))  # fmt: skip
+        mixture = Mixture.of(data, extras)
+        fitted = fit(model, data, mixture, config, g, augment=True, on_epoch=on_epoch, progress=self.progress)
         heldout_after = accuracy_on(model, heldout_data)
         calibration = calibrate_on_validation(model, data, drawn, config.seed, TrainConfig.digit_refusal)
         lineage = {

@@ -50,6 +50,19 @@ def heartbeats(queue: JobQueue, job_id: int, every: float) -> Iterator[None]:
         thread.join()
 
 
+def fine_tuner(container, plots_dir: Path):
+    """What the worker runs for a job: the same use case as `digitrec finetune`."""
+    from digitrec.domain.learning import finetune_model
+
+    def finetune(config, on_epoch):
+        trainer, plotter, registry = container.trainer(), container.plotter(), container.models()
+        return finetune_model(
+            trainer, plotter, registry, container.submissions(), config, plots_dir, on_epoch=on_epoch
+        )[0]
+
+    return finetune
+
+
 @click.command()
 @DATA_DIR_OPTION
 @database_options
@@ -84,7 +97,6 @@ def worker(
 ) -> None:
     """Run the fine-tune jobs operators start in the app, one at a time, oldest first."""
     from digitrec.domain.jobs import run_next_job
-    from digitrec.domain.learning import finetune_model
 
     container = container_from(
         ctx,
@@ -94,14 +106,7 @@ def worker(
         models_dir=str(models_dir),
         progress=False,
     )
-    queue = container.jobs()
-
-    def finetune(config, on_epoch):
-        trainer, plotter, registry = container.trainer(), container.plotter(), container.models()
-        return finetune_model(
-            trainer, plotter, registry, container.submissions(), config, plots_dir, on_epoch=on_epoch
-        )[0]
-
+    queue, finetune = container.jobs(), fine_tuner(container, plots_dir)
     click.echo(f"worker {name} waiting for jobs")
     while True:
         job = run_next_job(
