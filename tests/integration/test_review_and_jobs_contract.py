@@ -62,6 +62,9 @@ def test_candidates_are_the_unreviewed_disagreements_verdicts_and_repeats_newest
         "not a digit": repo.add(replace(make_submission(seed=4), prediction=sure(0, 0.9, False), label=0)),
     }
     repeats = [repo.add(replace(base, prediction=sure(6), label=6)) for _ in range(3)]
+    repo.add(
+        replace(make_submission(seed=5), prediction=sure(8), label=3, status=EXCLUDED)
+    )  # imported, reviewed
 
     items = due_for_review(reviews.review_candidates(20, many_copies=3))
 

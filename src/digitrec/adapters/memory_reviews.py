@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.reviewing import AuditEntry, Review
-from digitrec.domain.submissions import Submission
+from digitrec.domain.submissions import OK, Submission
 
 
 class InMemoryReviews:
@@ -28,6 +28,7 @@ class InMemoryReviews:
                 (s, copies[s.image_sha256])
                 for s in stored
                 if s.id not in self._reviewed
+                and s.status == OK
                 and (not s.correct or not s.prediction.is_digit or copies[s.image_sha256] >= many_copies)
             ]
         return due[:limit]

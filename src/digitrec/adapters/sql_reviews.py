@@ -12,7 +12,7 @@ from digitrec.adapters.orm import operator_actions, submissions
 from digitrec.adapters.sql_repository import storage_errors, submission_from_row
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.reviewing import AuditEntry, Review
-from digitrec.domain.submissions import Submission, as_utc
+from digitrec.domain.submissions import OK, Submission, as_utc
 
 SCAN_FACTOR = 5  # candidates read per item asked for: low-confidence disagreements are dropped afterwards
 
@@ -35,7 +35,7 @@ class SqlReviews:
         )
         query = (
             select(submissions, copies.label("copies"))
-            .where(submissions.c.reviewed_at.is_(None))
+            .where(submissions.c.reviewed_at.is_(None), submissions.c.status == OK)
             .where(
                 or_(
                     submissions.c.predicted != submissions.c.label,

@@ -103,7 +103,8 @@ class SubmissionReviews(Protocol):
 
     def review_candidates(self, limit: int, *, many_copies: int) -> list[tuple[Submission, int]]:
         """Unreviewed submissions, newest first, that the model got wrong or called not a digit, or whose PNG
-        was sent at least `many_copies` times; each with its number of copies."""
+        was sent at least `many_copies` times; each with its number of copies. A submission imported with
+        a review status other than ok was reviewed where it came from: it is not a candidate."""
         ...
 
     def apply_review(self, submission_id: int, review: Review, operator: str) -> Submission: ...
