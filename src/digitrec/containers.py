@@ -9,6 +9,7 @@ Configuration keys (set by the CLI from flags / environment, or by tests; defaul
   download         fetch MNIST when missing (bool)
   progress         show progress bars (bool)
   admin_password   the operator password (None: operator actions are off)
+  processes        {rank, world_size, local_rank, local_world_size} of a distributed run (torchrun), or None
 
 Entrypoints reach every adapter through this container, file formats and plots included, so a test can
 swap any of them. torch is imported only when a torch adapter is first asked for, so commands that never
@@ -68,10 +69,16 @@ def torch_classifier(model_path: str | Path | None, registry):
     return TorchClassifier(Path(model_path)) if model_path else LiveClassifier(registry)
 
 
-def torch_trainer(data_dir: str | Path, models_dir: str | Path, download: bool, progress: bool):
+def torch_trainer(
+    data_dir: str | Path, models_dir: str | Path, download: bool, progress: bool, processes: dict | None
+):
+    """The torch trainer; `processes` (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE as torchrun sets
+    them, lower-cased) makes it one process of a distributed run."""
+    from digitrec.adapters.distributed import Shard
     from digitrec.adapters.torch_trainer import TorchTrainer
 
-    return TorchTrainer(Path(data_dir), Path(models_dir), download=download, progress=progress)
+    shard = Shard(**processes) if processes else Shard()
+    return TorchTrainer(Path(data_dir), Path(models_dir), download=download, progress=progress, shard=shard)
 
 
 class Container(containers.DeclarativeContainer):
@@ -106,6 +113,7 @@ class Container(containers.DeclarativeContainer):
         config.models_dir,
         config.download.as_(bool),
         config.progress.as_(bool),
+        config.processes,
     )
     plotter = providers.Factory(MatplotlibPlotter)
     images = providers.Singleton(PillowImageCodec)  # PNG, JPEG... <-> arrays

@@ -22,4 +22,5 @@ DEFAULTS = {
     "download": True,
     "progress": True,
     "admin_password": None,
+    "processes": None,
 }

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from digitrec.adapters.canvas_drawings import CANVAS_SET_SIZE, canvas_set
+from digitrec.adapters.distributed import ALONE, Shard, process_group
 from digitrec.adapters.torch_calibration import calibrate
 from digitrec.adapters.torch_model import NOT_A_DIGIT, build_model, load_checkpoint, save_checkpoint
 from digitrec.adapters.training_data import (
@@ -97,9 +98,16 @@ def reviewed_negatives(
 
 
 class TorchTrainer:
-    def __init__(self, data_dir: Path, models_dir: Path, download: bool = True, progress: bool = True):
+    def __init__(
+        self,
+        data_dir: Path,
+        models_dir: Path,
+        download: bool = True,
+        progress: bool = True,
+        shard: Shard = ALONE,
+    ):
         self.data_dir, self.models_dir = Path(data_dir), Path(models_dir)
-        self.download, self.progress = download, progress
+        self.download, self.progress, self.shard = download, progress, shard
         self.train_limit: int | None = None  # use only the first N training images (tests, smoke runs)
         self.drawn_count = (DRAWN_FOR_TRAINING, DRAWN_FOR_VALIDATION)  # smaller in tests
         self.canvas_count = CANVAS_SET_SIZE  # the canvas set every version is measured on; smaller in tests
@@ -107,8 +115,8 @@ class TorchTrainer:
     def _setup(
         self, config: TrainConfig | FineTuneConfig, val_size: int, limit: int | None = None
     ) -> tuple[torch.device, torch.Generator, MnistSplits]:
-        device = pick_device(config.device)
-        torch.set_num_threads(config.threads or os.cpu_count() or 1)
+        device = self.shard.device(pick_device(config.device))
+        torch.set_num_threads(config.threads or self.shard.threads(os.cpu_count() or 1))
         torch.manual_seed(config.seed)
         data = load_splits(self.data_dir, self.download, val_size, device, limit or self.train_limit)
         return device, torch.Generator(device=device).manual_seed(config.seed), data
@@ -121,26 +129,28 @@ class TorchTrainer:
 
     def train(
         self, config: TrainConfig, on_epoch: Callable[[EpochMetrics], None] | None = None
-    ) -> TrainingRun:
-        device, g, data = self._setup(config, config.val_size)
-        drawn = DrawnSets.make(config.seed, device, *self.drawn_count) if config.augment else None
-        extras = drawn.extras(len(data.train_x), config.synthetic_digits, config.non_digits) if drawn else []
-        mixture = Mixture.of(data, extras)
-        architecture = architecture_for(config, with_verdict=drawn is not None)
-        model = build_model(architecture).to(device, memory_format=torch.channels_last)
-        log.info(
-            "training DigitNet%s on %d images an epoch (%d MNIST; %d validation) on %s, %d threads",
-            tuple(config.widths),
-            mixture.per_epoch,
-            len(data.train_x),
-            len(data.val_x),
-            device,
-            torch.get_num_threads(),
-        )
-        fitted = fit(
-            model, data, mixture, config, g, augment=config.augment, target_accuracy=config.target_accuracy,
-            on_epoch=on_epoch, progress=self.progress,
-        )  # fmt: skip
+    ) -> TrainingRun | None:
+        device, g, data = self._setup(config, config.val_size, config.mnist_limit)
+        with process_group(self.shard, device):
+            drawn = DrawnSets.make(config.seed, device, *self.drawn_count) if config.augment else None
+            extras = (
+                drawn.extras(len(data.train_x), config.synthetic_digits, config.non_digits) if drawn else []
+            )
+            mixture = Mixture.of(data, extras)
+            architecture = architecture_for(config, with_verdict=drawn is not None)
+            model = build_model(architecture).to(device, memory_format=torch.channels_last)
+            log.info(
+                "training DigitNet%s on %d images an epoch (%d MNIST; %d validation) on %s, %d threads, "
+                "process %d of %d", tuple(config.widths), mixture.per_epoch, len(data.train_x),
+                len(data.val_x), device, torch.get_num_threads(), self.shard.rank + 1, self.shard.world_size,
+            )  # fmt: skip
+            fitted = fit(
+                model, data, mixture, config, g, augment=config.augment,
+                target_accuracy=config.target_accuracy, on_epoch=on_epoch, progress=self.progress,
+                shard=self.shard,
+            )  # fmt: skip
+        if not self.shard.main:
+            return None  # the main process writes the checkpoint
         calibration = calibrate_on_validation(model, data, drawn, config.seed, config.digit_refusal)
         canvas = {"canvas_accuracy": accuracy_on(model, self._canvas_set(data))}
         name = f"digitnet-{{}}-s{config.seed}"

@@ -23,6 +23,7 @@ from torch import nn
 from tqdm import tqdm
 
 import digitrec
+from digitrec.adapters.distributed import ALONE, Shard, mean_over_processes, wrap
 from digitrec.adapters.torch_augment import augment_batch
 from digitrec.adapters.training_data import Mixture, MnistSplits
 from digitrec.domain.errors import DeviceUnavailable
@@ -54,10 +55,12 @@ def use_bf16(device: torch.device) -> bool:
 
 
 def batches(
-    mixture: Mixture, g: torch.Generator, batch_size: int, augment: bool
+    mixture: Mixture, g: torch.Generator, batch_size: int, augment: bool, shard: Shard = ALONE
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """One epoch of (images, labels) batches drawn from `mixture` in a seeded order, augmented if asked."""
-    order = mixture.epoch_order(g)
+    """One epoch of (images, labels) batches drawn from `mixture` in a seeded order, augmented if asked; in a
+    distributed run, this process's shard of it, in batches of batch_size / processes."""
+    order = shard.take(mixture.epoch_order(g))
+    batch_size = max(1, batch_size // shard.world_size)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         images = mixture.images[idx]
@@ -199,25 +202,32 @@ def fit(
     target_accuracy: float | None = None,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
     progress: bool = True,
+    shard: Shard = ALONE,
 ) -> Fitted:
     """Train for `config.epochs` epochs drawn from `mixture`, measuring after each; the model ends with the
     weights of the best epoch by validation accuracy. Stops early once test accuracy reaches
-    `target_accuracy` (a benchmarking aid: the test set never selects the weights)."""
-    steps = config.epochs * math.ceil(mixture.per_epoch / config.batch_size)
-    optimizer, scheduler = one_cycle(model, config, steps)
+    `target_accuracy` (a benchmarking aid: the test set never selects the weights). In a distributed run
+    (`shard`), DistributedDataParallel trains and only the main process logs and calls `on_epoch`."""
+    device = mixture.images.device
+    trained = wrap(model, shard, device)
+    per_process = math.ceil(mixture.per_epoch / shard.world_size)
+    steps = config.epochs * math.ceil(per_process / max(1, config.batch_size // shard.world_size))
+    optimizer, scheduler = one_cycle(trained, config, steps)
     history: list[EpochMetrics] = []
     best: BestEpoch | None = None
     start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
-        label, disable = f"epoch {epoch}/{config.epochs}", None if progress else True
-        with tqdm(total=mixture.per_epoch, desc=label, unit="img", leave=False, disable=disable) as bar:
-            epoch_batches = batches(mixture, g, config.batch_size, augment)
-            loss = train_epoch(model, optimizer, scheduler, epoch_batches, config.label_smoothing, bar)
+        label, disable = f"epoch {epoch}/{config.epochs}", None if progress and shard.main else True
+        with tqdm(total=per_process, desc=label, unit="img", leave=False, disable=disable) as bar:
+            epoch_batches = batches(mixture, g, config.batch_size, augment, shard)
+            loss = train_epoch(trained, optimizer, scheduler, epoch_batches, config.label_smoothing, bar)
+        loss = mean_over_processes(loss, shard, device)
         metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)
         history.append(metrics)
-        log_epoch(metrics, config.epochs)
-        if on_epoch is not None:
-            on_epoch(metrics)
+        if shard.main:
+            log_epoch(metrics, config.epochs)
+            if on_epoch is not None:
+                on_epoch(metrics)
         if best is None or best.beaten_by(metrics):
             state = copy.deepcopy(model.state_dict())
             best = BestEpoch(epoch, metrics.val_accuracy, metrics.val_loss, state, test_predicted)

@@ -59,10 +59,11 @@ def train_model(
     config: TrainConfig,
     plots_dir: Path,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
-) -> tuple[TrainingRun, list[Path]]:
-    """Train a model, then plot its curves, confusion matrix and calibration into `plots_dir`."""
+) -> tuple[TrainingRun | None, list[Path]]:
+    """Train a model, then plot its curves, confusion matrix and calibration into `plots_dir`. In a
+    distributed run, the processes other than the main one get (None, []): the main one writes and plots."""
     run = trainer.train(config, on_epoch=on_epoch)
-    return run, plotter.plot(run, plots_dir)
+    return (run, plotter.plot(run, plots_dir)) if run is not None else (None, [])
 
 
 def finetune_model(

@@ -151,7 +151,9 @@ class Trainer(Protocol):
 
     def train(
         self, config: TrainConfig, on_epoch: Callable[[EpochMetrics], None] | None = None
-    ) -> TrainingRun: ...
+    ) -> TrainingRun | None:
+        """The run; None in the processes of a distributed run other than the main one, which writes it."""
+        ...
 
     def finetune(
         self,

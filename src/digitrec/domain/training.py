@@ -35,6 +35,7 @@ class TrainConfig:
     threads: int | None = None  # None: all cores
     widths: tuple[int, int, int] = (16, 32, 64)  # channels of the CNN's three stages
     strided_stem: bool = True  # the first convolution halves the resolution (faster than conv + pool)
+    mnist_limit: int | None = None  # only the first N MNIST training images: a quick trial (None: all)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,12 @@ def cli(verbose: bool) -> None:
     help="Train on MNIST as it is: no drawing-like augmentation, no synthetic digits, no non-digits (so the "
     "model has no not-a-digit verdict). The fast recipe.",
 )
+@click.option(
+    "--mnist-limit",
+    type=click.IntRange(100),
+    default=None,
+    help="Train on only the first N MNIST training images: a quick trial.",
+)
 @MODELS_DIR_OPTION
 @PLOTS_DIR_OPTION
 @METRICS_JSONL_OPTION
@@ -92,14 +98,19 @@ def train(
     device: str,
     target_accuracy: float | None,
     no_augment: bool,
+    mnist_limit: int | None,
     models_dir: Path,
     plots_dir: Path,
     metrics_jsonl: Path | None,
 ) -> None:
-    """Train a CNN on MNIST; write the checkpoint to --models-dir and plots to --plots-dir."""
+    """Train a CNN on MNIST; write the checkpoint to --models-dir and plots to --plots-dir.
+
+    Under `torchrun --nproc-per-node N -m digitrec train ...` the N processes train one model with
+    DistributedDataParallel (gloo on CPU, NCCL on GPU); only the first writes the checkpoint and plots."""
     from digitrec.domain.learning import train_model
 
-    container = container_from(ctx, data_dir=str(data_dir), models_dir=str(models_dir))
+    processes = torchrun_processes(os.environ)
+    container = container_from(ctx, data_dir=str(data_dir), models_dir=str(models_dir), processes=processes)
     config = TrainConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -108,12 +119,23 @@ def train(
         device=device,
         target_accuracy=target_accuracy,
         augment=not no_augment,
+        mnist_limit=mnist_limit,
     )
-    with epoch_metrics_writer(metrics_jsonl) as on_epoch:
+    with epoch_metrics_writer(metrics_jsonl if not processes or processes["rank"] == 0 else None) as on_epoch:
         run, plots = train_model(container.trainer(), container.plotter(), config, plots_dir, on_epoch)
+    if run is None:  # another process of a distributed run writes and reports the model
+        return
     echo_run(run)
     for path in plots:
         click.echo(f"plot: {path}")
+
+
+def torchrun_processes(environ) -> dict[str, int] | None:
+    """This process's place in a distributed run, from the variables torchrun sets; None when alone."""
+    names = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
+    if int(environ.get("WORLD_SIZE", "1")) <= 1:
+        return None
+    return {name.lower(): int(environ.get(name, "0" if "RANK" in name else "1")) for name in names}
 
 
 def echo_run(run: TrainingRun) -> None:
