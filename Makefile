@@ -8,12 +8,15 @@ export DIGITREC_DATA_DIR
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: install install-test test app worker lint bench
+.PHONY: install install-serving install-test test app worker lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 install: $(BIN)/python
+	$(BIN)/pip install -e '.[train]'
+
+install-serving: $(BIN)/python   # the app, predict and evaluate on ONNX Runtime: no torch
 	$(BIN)/pip install -e .
 
 install-test: $(BIN)/python

@@ -10,6 +10,7 @@ Configuration keys (set by the CLI from flags / environment, or by tests; defaul
   progress         show progress bars (bool)
   admin_password   the operator password (None: operator actions are off)
   processes        {rank, world_size, local_rank, local_world_size} of a distributed run (torchrun), or None
+  runtime          what serves predictions: auto (torch where installed, else ONNX Runtime), torch, onnx
 
 Entrypoints reach every adapter through this container, file formats and plots included, so a test can
 swap any of them. torch is imported only when a torch adapter is first asked for, so commands that never
@@ -56,17 +57,27 @@ def schema_revision_of(engine) -> str | None:
 
 def model_registry(models_dir: str | Path):
     from digitrec.adapters.model_registry import FileModelRegistry
-    from digitrec.adapters.torch_model import shipped_model_path
+    from digitrec.adapters.pretrained import shipped_model_path
 
     return FileModelRegistry(Path(models_dir), shipped_model_path())
 
 
-def torch_classifier(model_path: str | Path | None, registry):
-    """The checkpoint at `model_path` when one is given, else whatever model the registry says is live."""
-    from digitrec.adapters.model_registry import LiveClassifier
-    from digitrec.adapters.torch_model import TorchClassifier
+def serving_runtime(choice: str) -> str:
+    """torch or onnx: `auto` takes torch where it is installed, ONNX Runtime where it is not."""
+    from digitrec.adapters.pretrained import torch_available
 
-    return TorchClassifier(Path(model_path)) if model_path else LiveClassifier(registry)
+    if choice not in settings.RUNTIMES:
+        raise ValueError(f"the runtime is one of {', '.join(settings.RUNTIMES)}, not {choice!r}")
+    return ("torch" if torch_available() else "onnx") if choice == "auto" else choice
+
+
+def serving_classifier(model_path: str | Path | None, registry, runtime: str):
+    """The checkpoint at `model_path` when one is given, else whatever model the registry says is live; on
+    torch or on ONNX Runtime (the checkpoint's `.onnx` twin)."""
+    from digitrec.adapters.model_registry import LiveClassifier, classifier_at
+
+    runtime = serving_runtime(runtime)
+    return classifier_at(Path(model_path), runtime) if model_path else LiveClassifier(registry, runtime)
 
 
 def torch_trainer(
@@ -106,7 +117,7 @@ class Container(containers.DeclarativeContainer):
         memory=providers.ThreadSafeSingleton(InMemoryJobQueue),
     )
     models = providers.ThreadSafeSingleton(model_registry, config.models_dir)
-    classifier = providers.ThreadSafeSingleton(torch_classifier, config.model_path, models)
+    classifier = providers.ThreadSafeSingleton(serving_classifier, config.model_path, models, config.runtime)
     trainer = providers.Factory(
         torch_trainer,
         config.data_dir,

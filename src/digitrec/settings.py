@@ -12,6 +12,7 @@ DATA_DIR = "data"  # MNIST, in torchvision's layout
 MODELS_DIR = "models"  # model versions and which one is live
 PLOTS_DIR = "plots"
 DEVICES = ("auto", "cpu", "cuda")
+RUNTIMES = ("auto", "torch", "onnx")  # what serves predictions (onnx: ONNX Runtime, no torch needed)
 
 DEFAULTS = {
     "database_url": DATABASE_URL,
@@ -23,4 +24,5 @@ DEFAULTS = {
     "progress": True,
     "admin_password": None,
     "processes": None,
+    "runtime": "auto",
 }

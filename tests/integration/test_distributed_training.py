@@ -33,6 +33,7 @@ def test_two_processes_train_one_model_as_accurate_as_one_process(tmp_path, mnis
     [checkpoint] = (tmp_path / "two" / "models").glob("*.pt")  # one model, written by the main process
     assert len(re.findall(r"^model digitnet-", pair.stdout, re.M)) == 1  # reported once
     assert len((tmp_path / "two" / "metrics.jsonl").read_text().splitlines()) == 2  # an epoch, a line
+
     def plots(folder: Path) -> list[str]:  # the kinds of plot, without the version in their names
         return sorted(p.name.split("-s0-")[-1] for p in (folder / "plots").iterdir())
 

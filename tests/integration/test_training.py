@@ -138,3 +138,18 @@ def test_a_truncated_checkpoint_is_refused(small_run, tmp_path):
     with pytest.raises(ModelNotFound):
         TorchClassifier(broken)
     json.dumps(load_checkpoint(run.checkpoint_path)["metrics"])  # metrics stay plain JSON-able data
+
+
+def test_every_checkpoint_gets_an_onnx_twin_that_answers_alike(mnist_dir, tmp_path):
+    from digitrec.adapters.onnx_model import OnnxClassifier, onnx_path
+
+    run, _ = train_small(mnist_dir, tmp_path / "models", TrainConfig(**(SMALL.__dict__ | {"epochs": 1})), 600)
+    images = load_mnist(mnist_dir, download=False).test_images[:200].numpy().astype(np.float32) / 255
+    by_torch = TorchClassifier(run.checkpoint_path).predict_batch(images)
+    twin = OnnxClassifier(onnx_path(run.checkpoint_path))
+    by_onnx = twin.predict_batch(images)
+    assert twin.info.version == run.version and [p.digit for p in by_onnx] == [p.digit for p in by_torch]
+    assert (
+        np.abs(np.array([p.probabilities for p in by_onnx]) - [p.probabilities for p in by_torch]).max()
+        < 1e-4
+    )

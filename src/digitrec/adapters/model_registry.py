@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
+from digitrec.adapters.onnx_model import OnnxClassifier, onnx_metadata, onnx_path
+from digitrec.adapters.pretrained import torch_available
 from digitrec.domain.errors import DigitrecError, ModelNotFound
-from digitrec.domain.explanations import Explanation
+from digitrec.domain.explanations import CannotExplain, Explanation
 from digitrec.domain.predictions import ModelInfo, Prediction
 from digitrec.domain.training import EpochMetrics, ModelRecord
 
@@ -26,8 +27,26 @@ log = logging.getLogger(__name__)
 LIVE_FILE = "live.json"
 
 
+def checkpoint_metadata(path: Path) -> dict:
+    """What a checkpoint says about its model: from the checkpoint with torch, else from its ONNX twin."""
+    if torch_available():
+        from digitrec.adapters.torch_model import load_checkpoint
+
+        return load_checkpoint(path)
+    return onnx_metadata(onnx_path(path))
+
+
+def classifier_at(location: Path, runtime: str):
+    """The classifier of the checkpoint at `location`, on torch or on ONNX Runtime (its `.onnx` twin)."""
+    if runtime == "onnx":
+        return OnnxClassifier(location if location.suffix == ".onnx" else onnx_path(location))
+    from digitrec.adapters.torch_model import TorchClassifier
+
+    return TorchClassifier(location)
+
+
 def record_from_checkpoint(path: Path) -> ModelRecord:
-    payload = load_checkpoint(path)
+    payload = checkpoint_metadata(path)
     metrics, lineage = payload.get("metrics", {}), payload.get("lineage", {})
     return ModelRecord(
         version=str(payload.get("version", path.stem)),
@@ -126,18 +145,18 @@ class LiveClassifier:
     """The `Classifier` port over whatever model is live: it notices a promotion on the next request and
     loads the new model, so a running app switches without a restart."""
 
-    def __init__(self, registry: FileModelRegistry):
-        self.registry = registry
+    def __init__(self, registry: FileModelRegistry, runtime: str = "torch"):
+        self.registry, self.runtime = registry, runtime
         self._lock = threading.Lock()
         self._location: Path | None = None
-        self._classifier: TorchClassifier | None = None
+        self._classifier = None
         self.current()  # a missing or broken model is reported now, not at the first drawing
 
-    def current(self) -> TorchClassifier:
+    def current(self):
         location = self.registry.live_location()
         with self._lock:
             if location != self._location or self._classifier is None:
-                self._classifier = TorchClassifier(location)
+                self._classifier = classifier_at(location, self.runtime)
                 self._location = location
                 log.info("serving model %s", self._classifier.info.version)
             return self._classifier
@@ -150,7 +169,10 @@ class LiveClassifier:
         return self.current().predict(image)
 
     def explain(self, image: np.ndarray) -> Explanation:
-        return self.current().explain(image)
+        explain = getattr(self.current(), "explain", None)
+        if explain is None:
+            raise CannotExplain("the model is served by ONNX Runtime here: its insides need torch")
+        return explain(image)
 
     def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]:
         return self.current().predict_batch(images)

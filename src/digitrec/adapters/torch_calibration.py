@@ -7,8 +7,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from digitrec.adapters.torch_model import NOT_A_DIGIT
 from digitrec.adapters.training_loop import logits_of
+from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.confidence import (
     area_under,
     expected_calibration_error,

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from digitrec.adapters.torch_model import DigitNet, Verdict, threads_for
+from digitrec.adapters.torch_model import DigitNet, threads_for
+from digitrec.adapters.verdict import Verdict
 from digitrec.domain.explanations import Explanation, FeatureMaps
 from digitrec.domain.predictions import IMAGE_SIDE
 
@@ -58,7 +59,7 @@ def explain(model: DigitNet, verdict: Verdict, image: np.ndarray) -> Explanation
         raise ValueError(f"expected an image of shape ({IMAGE_SIDE}, {IMAGE_SIDE}), got {model_input.shape}")
     with threads_for(1), torch.enable_grad():
         logits, stages = staged_forward(model, torch.from_numpy(model_input)[None, None])
-        prediction = verdict.predictions(logits.detach())[0]
+        prediction = verdict.predictions(logits.detach().numpy())[0]
         (gradient,) = torch.autograd.grad(logits[0, prediction.digit], stages[-1])
     cam = grad_cam(stages[-1].detach(), gradient)
     feature_maps = [s[0].detach().numpy() for s in stages]

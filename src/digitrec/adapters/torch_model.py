@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +17,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from digitrec.adapters.pretrained import SHIPPED_MODEL, shipped_model_path  # noqa: F401 - their old home
+from digitrec.adapters.verdict import Verdict
 from digitrec.domain.errors import ModelNotFound
 from digitrec.domain.explanations import Explanation
-from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, ModelInfo, Prediction
+from digitrec.domain.predictions import IMAGE_SIDE, ModelInfo, Prediction
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_FORMAT = 1
-SHIPPED_MODEL = "digitnet.pt"  # in the package's `pretrained/` folder; see the README for how it was trained
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 
@@ -36,9 +35,6 @@ def conv_bn_relu(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
         nn.BatchNorm2d(c_out),
         nn.ReLU(inplace=True),
     )
-
-
-NOT_A_DIGIT = NUM_CLASSES  # the index of the eleventh output: "this drawing is not a digit"
 
 
 class DigitNet(nn.Module):
@@ -107,10 +103,6 @@ def save_checkpoint(path: Path, model: nn.Module, architecture: dict[str, Any], 
     return path
 
 
-def shipped_model_path() -> Path:
-    return Path(str(files("digitrec") / "pretrained" / SHIPPED_MODEL))
-
-
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Read a checkpoint with `weights_only=True`; raise ModelNotFound, saying what to do, if unusable."""
     path = Path(path)
@@ -146,32 +138,6 @@ def threads_for(batch_size: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(threads)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """How a checkpoint turns logits into what a user sees: calibrated digit probabilities and, for a model
-    with the eleventh output, whether the drawing is a digit at all."""
-
-    temperature: float = 1.0
-    reject_threshold: float | None = None  # None: the model has no not-a-digit output
-
-    @classmethod
-    def of(cls, payload: dict[str, Any]) -> Verdict:
-        calibration = payload.get("calibration") or {}
-        return cls(float(calibration.get("temperature", 1.0)), calibration.get("reject_threshold"))
-
-    def predictions(self, logits: torch.Tensor) -> list[Prediction]:
-        logits = logits.double()
-        digits = torch.softmax(logits[:, :NOT_A_DIGIT] / self.temperature, dim=1).numpy()
-        if self.reject_threshold is None or logits.shape[1] <= NOT_A_DIGIT:
-            refused = np.zeros(len(digits), dtype=bool)
-        else:
-            refused = torch.softmax(logits, dim=1)[:, NOT_A_DIGIT].numpy() > self.reject_threshold
-        return [
-            Prediction.from_probabilities(p / p.sum(), is_digit=not bool(r))
-            for p, r in zip(digits, refused, strict=True)
-        ]
 
 
 class TorchClassifier:
@@ -215,4 +181,4 @@ class TorchClassifier:
             return []
         with threads_for(len(batch)):
             logits = self.model(torch.from_numpy(batch)[:, None])
-        return self.verdict.predictions(logits)
+        return self.verdict.predictions(logits.numpy())

@@ -18,7 +18,8 @@ from torch import nn
 from digitrec.adapters.canvas_drawings import CANVAS_SET_SIZE, canvas_set
 from digitrec.adapters.distributed import ALONE, Shard, process_group
 from digitrec.adapters.torch_calibration import calibrate
-from digitrec.adapters.torch_model import NOT_A_DIGIT, build_model, load_checkpoint, save_checkpoint
+from digitrec.adapters.torch_model import build_model, load_checkpoint, save_checkpoint
+from digitrec.adapters.torch_onnx import export_onnx
 from digitrec.adapters.training_data import (
     DrawnSets,
     Mixture,
@@ -31,6 +32,7 @@ from digitrec.adapters.training_data import (
     validation_digits,
 )
 from digitrec.adapters.training_loop import Fitted, code_version, confusion_matrix, evaluate, fit, pick_device
+from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.training import (
     Calibration,
     EpochMetrics,
@@ -230,26 +232,26 @@ class TorchTrainer:
         best = fitted.best
         test_accuracy = fitted.history[best.epoch - 1].test_accuracy
         confusion = confusion_matrix(data.test_y, best.test_predicted)
-        path = save_checkpoint(
-            self.models_dir / f"{version}.pt",
-            model,
-            architecture,
-            version=version,
-            created_at=created.isoformat(timespec="seconds"),
-            train_config={k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()},
-            metrics={
+        meta = {
+            "version": version,
+            "created_at": created.isoformat(timespec="seconds"),
+            "train_config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()},
+            "metrics": {
                 "best_epoch": best.epoch,
                 "test_accuracy": test_accuracy,
                 "confusion": [list(r) for r in confusion],
                 "history": [m.as_dict() for m in fitted.history],
                 **(extra_metrics or {}),
             },
-            calibration=calibration.as_dict(),
-            lineage=lineage or {"parent": None, "submissions_used": 0},
-            data_sha256=data.sha256,
-            code_version=code_version(),
-            device=str(data.train_x.device),
-        )
+            "calibration": calibration.as_dict(),
+            "lineage": lineage or {"parent": None, "submissions_used": 0},
+            "data_sha256": data.sha256,
+            "code_version": code_version(),
+            "device": str(data.train_x.device),
+        }
+        # The ONNX twin first: a checkpoint that exists always has one (the registry lists checkpoints).
+        export_onnx(model, self.models_dir / f"{version}.pt", {**meta, "architecture": architecture})
+        path = save_checkpoint(self.models_dir / f"{version}.pt", model, architecture, **meta)
         return TrainingRun(
             version, str(path), tuple(fitted.history), best.epoch, test_accuracy, confusion, calibration
         )

@@ -13,7 +13,7 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.synthetic_digits import synthetic_digits
 from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
 from digitrec.adapters.torch_augment import Augmentation, augment_batch
-from digitrec.adapters.torch_model import NOT_A_DIGIT
+from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.training import LabelledInputs
 
 SPLIT_SEED = 20240101  # the validation split is the same for every training seed

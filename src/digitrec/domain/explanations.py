@@ -8,11 +8,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digitrec.domain.errors import DigitrecError
 from digitrec.domain.predictions import IMAGE_SIDE, Prediction
 
 GAP = 0.35  # the grey between feature maps in a grid: visible next to black (idle) and white (firing) cells
 INK_GREY = 0.55  # how bright the drawing's ink shows under a saliency overlay
 WARM = np.array([1.0, 0.45, 0.05], np.float32)  # the overlay's colour: orange, on a dark or a light page
+
+
+class CannotExplain(DigitrecError):
+    """The model that answers cannot show what is inside it (served by ONNX Runtime, without torch)."""
 
 
 @dataclass(frozen=True)

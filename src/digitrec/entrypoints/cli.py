@@ -22,6 +22,7 @@ from digitrec.entrypoints.cli_common import (
     MODEL_OPTION,
     MODELS_DIR_OPTION,
     PLOTS_DIR_OPTION,
+    RUNTIME_OPTION,
     DigitrecGroup,
     container_from,
     database_options,
@@ -167,6 +168,7 @@ def echo_run(run: TrainingRun) -> None:
 @database_options
 @MODEL_OPTION
 @MODELS_DIR_OPTION
+@RUNTIME_OPTION
 def serve(
     host: str,
     port: int,
@@ -174,13 +176,16 @@ def serve(
     database_timeout: float | None,
     model_path: Path | None,
     models_dir: Path,
+    runtime: str,
 ) -> None:
-    """Start the drawing app (Streamlit) with the live model (a promotion switches it), or a fixed --model."""
+    """Start the drawing app (Streamlit) with the live model (a promotion switches it), or a fixed --model;
+    on torch, or on ONNX Runtime (--runtime onnx, or automatically where torch is not installed)."""
     import sys
 
     env = os.environ | {
         "DIGITREC_DATABASE_URL": database_url,
         "DIGITREC_MODELS_DIR": str(models_dir.resolve()),
+        "DIGITREC_RUNTIME": runtime,
     }
     if model_path is not None:
         env["DIGITREC_MODEL"] = str(model_path)

@@ -118,9 +118,19 @@ def json_option(what: str) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
 
 
-def classifier_from(ctx: click.Context, model_path: Path | None, models_dir: Path):
+RUNTIME_OPTION = click.option(
+    "--runtime",
+    type=click.Choice(settings.RUNTIMES),
+    default=settings.RUNTIMES[0],
+    show_default=True,
+    envvar="DIGITREC_RUNTIME",
+    help="What runs the model: torch, or ONNX Runtime (no torch needed); auto takes torch where installed.",
+)
+
+
+def classifier_from(ctx: click.Context, model_path: Path | None, models_dir: Path, runtime: str = "auto"):
     config = {"model_path": str(model_path) if model_path else None, "models_dir": str(models_dir)}
-    return container_from(ctx, **config).classifier()
+    return container_from(ctx, **config, runtime=runtime).classifier()
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from digitrec.domain.recognition import Evaluation
 from digitrec.entrypoints.cli_common import (
     MODEL_OPTION,
     MODELS_DIR_OPTION,
+    RUNTIME_OPTION,
     classifier_from,
     container_from,
     echo_confusion,
@@ -27,10 +28,16 @@ from digitrec.entrypoints.formatting import percent
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @MODEL_OPTION
 @MODELS_DIR_OPTION
+@RUNTIME_OPTION
 @json_option("a list of {file, digit, confidence, probabilities, is_digit, number, digits}")
 @click.pass_context
 def predict(
-    ctx: click.Context, images: tuple[Path, ...], model_path: Path | None, models_dir: Path, as_json: bool
+    ctx: click.Context,
+    images: tuple[Path, ...],
+    model_path: Path | None,
+    models_dir: Path,
+    runtime: str,
+    as_json: bool,
 ) -> None:
     """Recognise the digit, or the number, drawn in each IMAGE (PNG, JPEG, ...; any size, either polarity).
 
@@ -43,7 +50,7 @@ def predict(
     from digitrec.domain.numbers import read_number
     from digitrec.domain.recognition import recognise
 
-    classifier = classifier_from(ctx, model_path, models_dir)
+    classifier = classifier_from(ctx, model_path, models_dir, runtime)
     codec = container_from(ctx).images()
     results, failed = [], 0
     for path in images:
@@ -95,6 +102,7 @@ def verdict_of(prediction: Prediction) -> str:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @MODEL_OPTION
 @MODELS_DIR_OPTION
+@RUNTIME_OPTION
 @json_option("{n, accuracy, per_class, confusion, refused, non_digits, non_digits_refused}")
 @click.option(
     "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Write the confusion matrix as PNG."
@@ -110,6 +118,7 @@ def evaluate(
     folder: Path,
     model_path: Path | None,
     models_dir: Path,
+    runtime: str,
     as_json: bool,
     plot: Path | None,
     numbers: bool,
@@ -123,7 +132,7 @@ def evaluate(
 
     from digitrec.domain.recognition import evaluate_folder
 
-    classifier = classifier_from(ctx, model_path, models_dir)
+    classifier = classifier_from(ctx, model_path, models_dir, runtime)
     container = container_from(ctx)
     if numbers:
         from digitrec.domain.numbers import evaluate_number_folder

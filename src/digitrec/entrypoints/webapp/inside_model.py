@@ -12,7 +12,13 @@ import numpy as np
 import streamlit as st
 
 from digitrec.domain.errors import ModelNotFound
-from digitrec.domain.explanations import Explanation, FeatureMaps, feature_grid, saliency_overlay
+from digitrec.domain.explanations import (
+    CannotExplain,
+    Explanation,
+    FeatureMaps,
+    feature_grid,
+    saliency_overlay,
+)
 from digitrec.domain.ports import Classifier
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.wiring import show_missing_model
@@ -73,5 +79,8 @@ def inside_model(classifier: Classifier, model_input: np.ndarray | None) -> None
         explanation = explain(model_input)
     except ModelNotFound as exc:  # the live model went missing since the prediction
         show_missing_model(exc)
+        return
+    except CannotExplain as exc:
+        st.info(f"This model cannot show what is inside it: {exc}.")
         return
     show_explanation(explanation)

@@ -42,6 +42,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "DIGITREC_MODEL": ("model_path", str),
     "DIGITREC_MODELS_DIR": ("models_dir", str),
     "DIGITREC_ADMIN_PASSWORD": ("admin_password", str),
+    "DIGITREC_RUNTIME": ("runtime", str),
 }
 
 HOW_TO_GET_A_MODEL = (

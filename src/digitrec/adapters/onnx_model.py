@@ -1,0 +1,78 @@
+"""The `Classifier` port over ONNX Runtime: serving without torch. Every checkpoint `VERSION.pt` has a
+`VERSION.onnx` beside it (written when the checkpoint is, by torch_onnx.py) holding the same network and,
+in its metadata, what the checkpoint says about the model (version, metrics, calibration, lineage)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digitrec.adapters.verdict import Verdict
+from digitrec.domain.errors import ModelNotFound
+from digitrec.domain.predictions import IMAGE_SIDE, ModelInfo, Prediction
+
+METADATA_KEY = "digitrec"  # the ONNX metadata entry that holds the checkpoint's metadata, as JSON
+
+
+def onnx_path(checkpoint: Path) -> Path:
+    return Path(checkpoint).with_suffix(".onnx")
+
+
+def session_of(path: Path):
+    """An ONNX Runtime session on the CPU, one thread per call (a canvas at a time: a second thread costs
+    more than it saves), and the model's metadata."""
+    import onnxruntime as ort
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelNotFound(
+            f"no ONNX model at {path}: every checkpoint written by digitrec has one beside it"
+        )
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = 1, 1
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        metadata = json.loads(session.get_modelmeta().custom_metadata_map[METADATA_KEY])
+    except Exception as exc:  # a truncated or foreign file: ONNX Runtime raises its own error types
+        raise ModelNotFound(
+            f"{path} is not a usable digitrec ONNX model ({type(exc).__name__}: {exc})"
+        ) from exc
+    return session, metadata
+
+
+def onnx_metadata(path: Path) -> dict[str, Any]:
+    """What the checkpoint said about the model, read from its ONNX file (for a registry without torch)."""
+    return session_of(path)[1]
+
+
+class OnnxClassifier:
+    def __init__(self, path: Path):
+        self.session, metadata = session_of(path)
+        self.verdict = Verdict.of(metadata)
+        metrics = metadata.get("metrics", {})
+        self._info = ModelInfo(
+            version=str(metadata.get("version", Path(path).stem)),
+            test_accuracy=metrics.get("test_accuracy"),
+            created_at=metadata.get("created_at"),
+        )
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    def predict(self, image: np.ndarray) -> Prediction:
+        return self.predict_batch(np.asarray(image)[None])[0]
+
+    def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]:
+        batch = np.asarray(images, dtype=np.float32)
+        if batch.ndim != 3 or batch.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+            raise ValueError(f"expected images of shape (N, {IMAGE_SIDE}, {IMAGE_SIDE}), got {batch.shape}")
+        if len(batch) == 0:
+            return []
+        (logits,) = self.session.run(None, {"image": np.ascontiguousarray(batch[:, None])})
+        return self.verdict.predictions(logits)
