@@ -264,3 +264,31 @@ def test_eight_writers_store_every_submission_once_while_readers_see_consistent_
     assert sorted(s.id for s in stored) == sorted(ids)
     assert sorted(s.image_png for s in stored) == sorted(s.image_png for b in batches for s in b)
     assert sum(v.n for v in repo.stats().per_version) == writers * each
+
+
+def test_training_rows_page_through_inputs_labels_and_statuses_without_images(repo, make_submission):
+    ids = [repo.add(replace(make_submission(seed=seed, label=seed), status=status))
+           for seed, status in enumerate(["ok", "excluded", "not_digit", "ok", "ok"])]  # fmt: skip
+
+    first, rest = repo.training_rows(0, 2), repo.training_rows(ids[1], 10)
+
+    assert [r.id for r in first + rest] == ids and repo.training_rows(ids[-1], 10) == []
+    assert [(r.label, r.status) for r in first + rest] == [
+        (0, "ok"), (1, "excluded"), (2, "not_digit"), (3, "ok"), (4, "ok")
+    ]  # fmt: skip
+    np.testing.assert_array_equal(rest[0].model_input, make_submission(seed=2).model_input)
+    assert rest[0].model_input.dtype == np.float32 and not hasattr(rest[0], "image_png")
+
+
+def test_far_pages_read_from_the_oldest_end_are_the_same_pages(repo, make_submission):
+    outcomes = [(d % 10, (d * 7) % 10) for d in range(23)]  # some right, some wrong
+    for label, predicted in outcomes:
+        repo.add(make_submission(label=label, predicted=predicted))
+    if hasattr(repo, "far_offset"):
+        repo.far_offset = 1  # every page beyond the first reads from whichever end is nearer
+    for mistakes in (False, True):
+        total = repo.count(mismatches_only=mistakes)
+        pages = [repo.latest(4, offset, mismatches_only=mistakes) for offset in range(0, total + 4, 4)]
+        ids = [s.id for page in pages for s in page]
+        assert ids == sorted(ids, reverse=True) and len(ids) == len(set(ids)) == total
+        assert all(len(page) == 4 for page in pages[: total // 4]) and pages[-1] == []

@@ -112,7 +112,7 @@ def test_finetune_never_trains_on_excluded_submissions_and_uses_not_a_digit_ones
     _, train, heldout = trainer.calls[0]
     used = np.round(np.concatenate([train.images, heldout.images])[:, 0, 0] * 1000).astype(int)
     assert len(used) == 115 and not set(used) & {0, 1, 2, 3, 4}  # submission i has pixel (i - 1) / 1000
-    assert np.round(trainer.negatives[:, 0, 0] * 1000).astype(int).tolist() == [4, 3, 2]  # newest first
+    assert np.round(trainer.negatives[:, 0, 0] * 1000).astype(int).tolist() == [2, 3, 4]  # oldest first
 
 
 def test_finetune_without_reviews_passes_no_negatives():

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from datetime import datetime
 
-from digitrec.domain.submissions import Submission, SubmissionStats, as_utc
+from digitrec.domain.submissions import Submission, SubmissionStats, TrainingRow, as_utc
 
 
 class InMemorySubmissionRepository:
@@ -71,6 +71,12 @@ class InMemorySubmissionRepository:
             if s.id > after_id and (since is None or as_utc(s.created_at) >= since)
         )
         return [s for s, _ in zip(matching, range(limit), strict=False)]
+
+    def training_rows(self, after_id: int, limit: int) -> list[TrainingRow]:
+        return [
+            TrainingRow(s.id, s.label, s.status, s.model_input.copy())
+            for s in self.oldest_after(after_id, limit)
+        ]
 
     def contains_image(self, image_sha256: str) -> bool:
         with self._lock:

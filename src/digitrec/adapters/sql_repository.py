@@ -28,7 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from digitrec.adapters.orm import submissions
 from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.predictions import IMAGE_SIDE, Prediction
-from digitrec.domain.submissions import OK, Submission, SubmissionStats, as_utc
+from digitrec.domain.submissions import OK, Submission, SubmissionStats, TrainingRow, as_utc
 from digitrec.settings import DATABASE_TIMEOUT
 
 MODEL_INPUT_DTYPE = np.dtype("<f4")  # float32, little-endian, whatever the machine's byte order
@@ -146,9 +146,22 @@ class SqlSubmissionRepository:
         rows = self._all(select(submissions).where(submissions.c.id == submission_id))
         return submission_from_row(rows[0]) if rows else None
 
+    far_offset = 10_000  # an offset beyond this reads the page from whichever end of the table is nearer
+
     def latest(self, limit: int, offset: int = 0, *, mismatches_only: bool = False) -> list[Submission]:
-        query = select(submissions).order_by(submissions.c.id.desc()).limit(limit).offset(offset)
-        return [submission_from_row(row) for row in self._all(mismatches(query, mismatches_only))]
+        """A page, newest first. Only ids are walked to find it (a deferred join: the index, not whole rows),
+        and a page in the older half is found from the oldest end, so the last page of a million rows costs
+        what the first does."""
+        ids = mismatches(select(submissions.c.id), mismatches_only)
+        page = ids.order_by(submissions.c.id.desc()).limit(limit).offset(offset)
+        if offset > self.far_offset:
+            total = self.count(mismatches_only=mismatches_only)
+            from_oldest = total - offset - limit
+            if from_oldest < offset:
+                kept = limit + min(from_oldest, 0)
+                page = ids.order_by(submissions.c.id).limit(max(kept, 0)).offset(max(from_oldest, 0))
+        query = select(submissions).where(submissions.c.id.in_(page.scalar_subquery()))
+        return [submission_from_row(row) for row in self._all(query.order_by(submissions.c.id.desc()))]
 
     def count(self, *, mismatches_only: bool = False) -> int:
         query = mismatches(select(func.count()).select_from(submissions), mismatches_only)
@@ -161,6 +174,12 @@ class SqlSubmissionRepository:
         if since is not None:
             query = query.where(submissions.c.created_at >= as_utc(since))
         return [submission_from_row(row) for row in self._all(mismatches(query, mismatches_only))]
+
+    def training_rows(self, after_id: int, limit: int) -> list[TrainingRow]:
+        columns = (submissions.c.id, submissions.c.label, submissions.c.status, submissions.c.model_input)
+        query = select(*columns).where(submissions.c.id > after_id).order_by(submissions.c.id).limit(limit)
+        rows = self._all(query)
+        return [TrainingRow(row.id, row.label, row.status, input_pixels(row.model_input)) for row in rows]
 
     def contains_image(self, image_sha256: str) -> bool:
         query = select(submissions.c.id).where(submissions.c.image_sha256 == image_sha256).limit(1)
@@ -231,11 +250,15 @@ def row_values(submission: Submission) -> dict[str, Any]:
     }
 
 
+def input_pixels(stored: bytes) -> np.ndarray:
+    """A stored model input as a writable float32 array in the machine's byte order."""
+    return np.frombuffer(stored, dtype=MODEL_INPUT_DTYPE).reshape(IMAGE_SIDE, IMAGE_SIDE).astype(np.float32)
+
+
 def submission_from_row(row: Row[Any]) -> Submission:
-    pixels = np.frombuffer(row.model_input, dtype=MODEL_INPUT_DTYPE).reshape(IMAGE_SIDE, IMAGE_SIDE)
     return Submission(
         image_png=bytes(row.image_png),
-        model_input=pixels.astype(np.float32),  # native byte order, and a writable copy
+        model_input=input_pixels(row.model_input),
         prediction=Prediction(
             digit=row.predicted,
             probabilities=tuple(row.probabilities),

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from digitrec.domain.model_versions import find_model
-from digitrec.domain.ports import ModelRegistry, Plotter, SubmissionTransfer, Trainer
+from digitrec.domain.ports import ModelRegistry, Plotter, Trainer, TrainingRows
 from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, Submission
 from digitrec.domain.training import (
     EpochMetrics,
@@ -27,7 +27,6 @@ from digitrec.domain.training import (
     TrainConfig,
     TrainingRun,
 )
-from digitrec.domain.transfer import submissions_in_order
 
 
 def is_heldout(submission_id: int, percent: int) -> bool:
@@ -66,11 +65,36 @@ def train_model(
     return (run, plotter.plot(run, plots_dir)) if run is not None else (None, [])
 
 
+def training_inputs(
+    repo: TrainingRows, heldout_percent: int, page_size: int = 1000
+) -> tuple[LabelledInputs, LabelledInputs, np.ndarray]:
+    """(to train on, held out, negatives) from every stored submission, read a page at a time: only the 28x28
+    inputs are kept, never the PNGs. Excluded submissions are left out; those reviewed as "not a digit" are
+    the negatives; the rest are split by the hash of their id."""
+    kept: dict[str, list] = {"train": [], "heldout": [], "negatives": []}
+    after = 0
+    while page := repo.training_rows(after, page_size):
+        for row in page:
+            if row.status == NOT_A_DIGIT:
+                kept["negatives"].append((row.model_input, 10))
+            elif row.status != EXCLUDED:
+                kept["heldout" if is_heldout(row.id, heldout_percent) else "train"].append(
+                    (row.model_input, row.label)
+                )
+        after = page[-1].id
+
+    def stacked(pairs: list) -> LabelledInputs:
+        images = np.stack([p[0] for p in pairs]) if pairs else np.zeros((0, 28, 28), np.float32)
+        return LabelledInputs(images.astype(np.float32), np.array([p[1] for p in pairs], dtype=np.int64))
+
+    return stacked(kept["train"]), stacked(kept["heldout"]), stacked(kept["negatives"]).images
+
+
 def finetune_model(
     trainer: Trainer,
     plotter: Plotter,
     registry: ModelRegistry,
-    repo: SubmissionTransfer,
+    repo: TrainingRows,
     config: FineTuneConfig,
     plots_dir: Path,
     from_version: str | None = None,
@@ -79,10 +103,7 @@ def finetune_model(
     """Fine-tune the live model (or `from_version`) on MNIST plus the stored submissions, and plot it into
     `plots_dir`; the new version is written but not promoted."""
     parent = find_model(registry, from_version)
-    newest_first = list(submissions_in_order(repo))[::-1]  # paged by id: none seen twice while others submit
-    digits = [s for s in newest_first if s.status not in (EXCLUDED, NOT_A_DIGIT)]
-    negatives = as_inputs(s for s in newest_first if s.status == NOT_A_DIGIT).images
-    train, heldout = split_submissions(digits, config.heldout_percent)
+    train, heldout, negatives = training_inputs(repo, config.heldout_percent)
     if len(train) < config.min_submissions:
         raise TooFewSubmissions(
             f"only {len(train)} submissions to learn from ({len(heldout)} more are held out for measuring); "

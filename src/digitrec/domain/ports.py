@@ -11,7 +11,7 @@ import numpy as np
 
 from digitrec.domain.explanations import Explanation
 from digitrec.domain.predictions import ModelInfo, Prediction
-from digitrec.domain.submissions import Submission, SubmissionStats
+from digitrec.domain.submissions import Submission, SubmissionStats, TrainingRow
 from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
@@ -84,6 +84,15 @@ class SubmissionTransfer(Protocol):
     def contains_image(self, image_sha256: str) -> bool: ...
 
 
+class TrainingRows(Protocol):
+    """What fine-tuning reads: every submission's input, label and status, a page at a time, without the
+    PNGs, so that a million submissions never sit in memory as images."""
+
+    def training_rows(self, after_id: int, limit: int) -> list[TrainingRow]:
+        """Up to `limit` rows with ids above `after_id`, oldest first."""
+        ...
+
+
 class SubmissionStatistics(Protocol):
     """What the Stats page and `submissions stats` count, in the storage."""
 
@@ -91,7 +100,7 @@ class SubmissionStatistics(Protocol):
 
 
 class SubmissionRepository(
-    SubmissionWriter, SubmissionBrowser, SubmissionTransfer, SubmissionStatistics, Protocol
+    SubmissionWriter, SubmissionBrowser, SubmissionTransfer, TrainingRows, SubmissionStatistics, Protocol
 ):
     """Every role at once: what a storage adapter implements (in memory, SQL) and the contract tests check.
     Callers ask for the role they need. Raises StorageUnavailable when the storage can't answer."""

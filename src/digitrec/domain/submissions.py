@@ -115,6 +115,16 @@ def validate_status(status: object) -> str:
 
 
 @dataclass(frozen=True)
+class TrainingRow:
+    """What fine-tuning needs of a stored submission: no PNG, just its 28x28 input, label and status."""
+
+    id: int
+    label: int
+    status: str
+    model_input: np.ndarray  # 28x28 float32
+
+
+@dataclass(frozen=True)
 class VersionCount:
     version: str
     n: int  # submissions answered by this model version
