@@ -68,26 +68,32 @@ def train_model(
 def training_inputs(
     repo: TrainingRows, heldout_percent: int, page_size: int = 1000
 ) -> tuple[LabelledInputs, LabelledInputs, np.ndarray]:
-    """(to train on, held out, negatives) from every stored submission, read a page at a time: only the 28x28
-    inputs are kept, never the PNGs. Excluded submissions are left out; those reviewed as "not a digit" are
-    the negatives; the rest are split by the hash of their id."""
-    kept: dict[str, list] = {"train": [], "heldout": [], "negatives": []}
-    after = 0
-    while page := repo.training_rows(after, page_size):
+    """(to train on, held out, negatives) from the stored submissions, read a page at a time: only the 28x28
+    inputs are kept, never the PNGs, in one buffer sized by a count: the submissions to train on fill it
+    from the front and the held-out ones from the back, so both are views of it and nothing is copied.
+    Excluded submissions are left out; those reviewed as "not a digit" are the negatives; the rest are split
+    by the hash of their id. Submissions added while this reads are left for the next fine-tune."""
+    total = repo.count()
+    images, labels = np.empty((total, 28, 28), np.float32), np.empty(total, np.int64)
+    negatives: list[np.ndarray] = []
+    front, back, after = 0, total, 0
+    while front < back and (page := repo.training_rows(after, page_size)):
         for row in page:
             if row.status == NOT_A_DIGIT:
-                kept["negatives"].append((row.model_input, 10))
-            elif row.status != EXCLUDED:
-                kept["heldout" if is_heldout(row.id, heldout_percent) else "train"].append(
-                    (row.model_input, row.label)
-                )
+                negatives.append(row.model_input)
+                continue
+            if row.status == EXCLUDED or front == back:
+                continue
+            if is_heldout(row.id, heldout_percent):
+                back -= 1
+                images[back], labels[back] = row.model_input, row.label
+            else:
+                images[front], labels[front] = row.model_input, row.label
+                front += 1
         after = page[-1].id
-
-    def stacked(pairs: list) -> LabelledInputs:
-        images = np.stack([p[0] for p in pairs]) if pairs else np.zeros((0, 28, 28), np.float32)
-        return LabelledInputs(images.astype(np.float32), np.array([p[1] for p in pairs], dtype=np.int64))
-
-    return stacked(kept["train"]), stacked(kept["heldout"]), stacked(kept["negatives"]).images
+    negative_images = np.stack(negatives) if negatives else np.zeros((0, 28, 28), np.float32)
+    train = LabelledInputs(images[:front], labels[:front])
+    return train, LabelledInputs(images[back:], labels[back:]), negative_images.astype(np.float32)
 
 
 def finetune_model(

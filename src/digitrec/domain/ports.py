@@ -92,6 +92,8 @@ class TrainingRows(Protocol):
         """Up to `limit` rows with ids above `after_id`, oldest first."""
         ...
 
+    def count(self, *, mismatches_only: bool = False) -> int: ...
+
 
 class SubmissionStatistics(Protocol):
     """What the Stats page and `submissions stats` count, in the storage."""
