@@ -57,6 +57,7 @@ def canvas_pngs(count: int, rng: np.random.Generator) -> list[bytes]:
 
 def fill(url: str, count: int) -> None:
     from sqlalchemy import func, insert, select
+    from sqlalchemy.engine import make_url
 
     from digitrec.adapters.orm import submissions
     from digitrec.adapters.sql_migrations import upgrade_database
@@ -82,8 +83,15 @@ def fill(url: str, count: int) -> None:
         ]  # fmt: skip
         with engine.begin() as connection:
             connection.execute(insert(submissions), rows)
+    with engine.begin() as connection:  # rows inserted in bulk, past the repository: count them once here
+        connection.exec_driver_sql("DELETE FROM submission_counts")
+        connection.exec_driver_sql(
+            "INSERT INTO submission_counts (model_version, label, predicted, n) SELECT model_version, label, "
+            "predicted, count(*) FROM submissions GROUP BY model_version, label, predicted"
+        )
     engine.dispose()
-    print(f"{count:,} submissions in {url} (canvas PNGs of {np.mean([len(p) for p in pngs]) / 1e3:.1f} kB)")
+    where = make_url(url).render_as_string(hide_password=True)
+    print(f"{count:,} submissions in {where} (canvas PNGs of {np.mean([len(p) for p in pngs]) / 1e3:.1f} kB)")
 
 
 def main() -> None:

@@ -154,3 +154,17 @@ def test_workers_racing_for_jobs_each_get_a_different_one(container):
     assert {queue.get(job_id).worker for job_id in submitted} == {job.worker for job in taken}
     assert len({job.worker for job in taken}) == 3
     assert np.all([queue.get(job_id).status == RUNNING for job_id in submitted])
+
+
+def test_a_relabel_moves_the_submission_in_the_statistics_and_counts(container, make_submission):
+    repo, reviews = container.submissions(), container.reviews()
+    wrong = repo.add(make_submission(label=3, predicted=5, seed=1))
+    repo.add(make_submission(label=4, predicted=4, seed=2))
+    assert repo.count(mismatches_only=True) == 1 and repo.stats().confusion[3][5] == 1
+
+    reviews.apply_review(wrong, Review(RELABEL, 5), "ann")
+
+    stats = repo.stats()
+    assert stats.confusion[3][5] == 0 and stats.confusion[5][5] == 1 and stats.confusion[4][4] == 1
+    assert repo.count() == 2 and repo.count(mismatches_only=True) == 0
+    assert sum(v.correct for v in stats.per_version) == 2

@@ -68,6 +68,13 @@ submissions = Table(
     # The statistics (GROUP BY these three) read this index instead of every row with its images.
     Index("ix_submissions_stats", "model_version", "label", "predicted"),
     Index("uq_submissions_submit_token", "submit_token", unique=True),
+    # History's "only the mistakes" walks this index of the mistakes' ids, not the whole table.
+    Index(
+        "ix_submissions_mistake_ids",
+        "id",
+        postgresql_where=text("predicted <> label"),
+        sqlite_where=text("predicted <> label"),
+    ),
     sqlite_autoincrement=True,  # never reuse an id, even after deleting the newest row
 )
 
@@ -103,4 +110,16 @@ jobs = Table(
     Column("result", JSON, nullable=True),
     Column("error", Text, nullable=True),
     sqlite_autoincrement=True,
+)
+
+# How many submissions there are per (model version, true label, predicted digit), kept up to date in the
+# same transaction as every insert and relabel: the Stats page and History's counts read these few rows
+# instead of counting a million submissions.
+submission_counts = Table(
+    "submission_counts",
+    metadata,
+    Column("model_version", String(100), primary_key=True),
+    Column("label", SmallInteger, primary_key=True),
+    Column("predicted", SmallInteger, primary_key=True),
+    Column("n", Integer, nullable=False),
 )

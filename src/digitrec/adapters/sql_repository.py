@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from digitrec.adapters.orm import submissions
+from digitrec.adapters.orm import submission_counts, submissions
 from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.predictions import IMAGE_SIDE, Prediction
 from digitrec.domain.submissions import OK, Submission, SubmissionStats, TrainingRow, as_utc
@@ -164,7 +164,10 @@ class SqlSubmissionRepository:
         return [submission_from_row(row) for row in self._all(query.order_by(submissions.c.id.desc()))]
 
     def count(self, *, mismatches_only: bool = False) -> int:
-        query = mismatches(select(func.count()).select_from(submissions), mismatches_only)
+        """From the kept counts: a handful of rows, however many submissions there are."""
+        query = select(func.coalesce(func.sum(submission_counts.c.n), 0))
+        if mismatches_only:
+            query = query.where(submission_counts.c.label != submission_counts.c.predicted)
         return int(self._all(query)[0][0])
 
     def oldest_after(
@@ -186,10 +189,10 @@ class SqlSubmissionRepository:
         return bool(self._all(query))
 
     def stats(self) -> SubmissionStats:
-        """One GROUP BY, answered from the index on (model_version, label, predicted): the counts are from
-        one snapshot, and no row's images are read."""
-        keys = (submissions.c.model_version, submissions.c.label, submissions.c.predicted)
-        rows = self._all(select(*keys, func.count()).group_by(*keys))
+        """The kept counts per (model version, label, predicted), read in one query: one snapshot, a few
+        rows, no submission read."""
+        c = submission_counts.c
+        rows = self._all(select(c.model_version, c.label, c.predicted, c.n).where(c.n > 0))
         return SubmissionStats.from_groups((str(v), int(label), int(p), int(n)) for v, label, p, n in rows)
 
     def _all(self, query: Select) -> list[Row[Any]]:
@@ -215,7 +218,11 @@ def insert_row(connection: Connection, submission: Submission) -> tuple[int, boo
             stored := connection.execute(select(submissions.c.id).where(token)).first()
         ):
             return int(stored.id), False
-        return int(connection.execute(insert(submissions).values(**values)).inserted_primary_key[0]), True
+        new_id = connection.execute(insert(submissions).values(**values)).inserted_primary_key[0]
+        count_submission(
+            connection, submission.model_version, submission.label, submission.prediction.digit, 1
+        )
+        return int(new_id), True
     statement = (
         dialect_insert(submissions)
         .values(**values)
@@ -223,8 +230,31 @@ def insert_row(connection: Connection, submission: Submission) -> tuple[int, boo
         .returning(submissions.c.id)
     )
     if (new := connection.execute(statement).first()) is not None:
+        count_submission(
+            connection, submission.model_version, submission.label, submission.prediction.digit, 1
+        )
         return int(new.id), True
     return int(connection.execute(select(submissions.c.id).where(token)).scalar_one()), False
+
+
+def count_submission(connection: Connection, version: str, label: int, predicted: int, change: int) -> None:
+    """Add `change` to the kept count of (version, label, predicted), in the caller's transaction."""
+    key = {"model_version": version, "label": label, "predicted": predicted}
+    dialect_insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(connection.dialect.name)
+    if dialect_insert is not None:
+        statement = dialect_insert(submission_counts).values(**key, n=change)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(key), set_={"n": submission_counts.c.n + change}
+            )
+        )
+        return
+    where = [getattr(submission_counts.c, name) == value for name, value in key.items()]
+    updated = connection.execute(
+        update(submission_counts).where(*where).values(n=submission_counts.c.n + change)
+    )
+    if updated.rowcount == 0:
+        connection.execute(insert(submission_counts).values(**key, n=change))
 
 
 def row_values(submission: Submission) -> dict[str, Any]:

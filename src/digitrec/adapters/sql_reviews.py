@@ -9,7 +9,7 @@ from sqlalchemy import Engine, Row, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from digitrec.adapters.orm import operator_actions, submissions
-from digitrec.adapters.sql_repository import storage_errors, submission_from_row
+from digitrec.adapters.sql_repository import count_submission, storage_errors, submission_from_row
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.reviewing import AuditEntry, Review
 from digitrec.domain.submissions import OK, Submission, as_utc
@@ -63,6 +63,10 @@ class SqlReviews:
                 .where(submissions.c.id == submission_id)
                 .values(label=after.label, status=after.status, reviewed_at=now)
             )
+            if after.label != before.label:  # the counts per (version, label, predicted) follow the label
+                predicted = before.prediction.digit
+                count_submission(connection, before.model_version, before.label, predicted, -1)
+                count_submission(connection, before.model_version, after.label, predicted, 1)
             connection.execute(
                 insert(operator_actions).values(
                     at=now,
