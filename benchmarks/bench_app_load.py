@@ -1,8 +1,10 @@
 """Several people drawing and submitting at once, in real Chromium against `digitrec serve` (a fresh SQLite
-database, the shipped model), started by this script.
+database, the shipped model), started by this script; or against several app replicas sharing one
+PostgreSQL (a throwaway server, tests/integration/postgres_cluster.py), the users spread over them.
 
     python benchmarks/bench_app_load.py                 # 6 users, 5 drawings each
     python benchmarks/bench_app_load.py --users 6 --drawings 5 --double-click
+    python benchmarks/bench_app_load.py --replicas 2 --postgres
 
 Each user opens the Draw page in their own browser context, then draws a digit with the mouse, waits for
 the prediction, picks the true label and submits (with --double-click, every Submit is clicked twice 30 ms
@@ -17,14 +19,16 @@ import argparse
 import asyncio
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
+
+from sqlalchemy import create_engine
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"]
@@ -42,11 +46,11 @@ SHOWN = """() => {
 }"""
 
 
-def start_server(database: Path) -> tuple[subprocess.Popen, str]:
+def start_server(database_url: str) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DIGITREC_DATABASE_URL": f"sqlite:///{database}"}
+    env = {**os.environ, "DIGITREC_DATABASE_URL": database_url}
     command = [sys.executable, "-m", "digitrec.entrypoints.cli", "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -101,13 +105,15 @@ async def one_user(
     await context.close()
 
 
-async def run(url: str, users: int, drawings: int, double_click: bool) -> dict[str, list[float]]:
+async def run(urls: list[str], users: int, drawings: int, double_click: bool) -> dict[str, list[float]]:
     from playwright.async_api import async_playwright
 
     times: dict[str, list[float]] = {"page load": [], "first prediction": [], "prediction": [], "submit": []}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        await asyncio.gather(*(one_user(browser, url, drawings, double_click, times) for _ in range(users)))
+        await asyncio.gather(
+            *(one_user(browser, urls[n % len(urls)], drawings, double_click, times) for n in range(users))
+        )
         await browser.close()
     return times
 
@@ -124,23 +130,34 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=6)
     parser.add_argument("--drawings", type=int, default=5)
     parser.add_argument("--double-click", action="store_true", help="click every Submit twice, 30 ms apart")
+    parser.add_argument("--replicas", type=int, default=1, help="app servers, the users spread over them")
+    parser.add_argument("--postgres", action="store_true", help="one throwaway PostgreSQL instead of SQLite")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
-        database = Path(folder) / "load.db"
-        server, url = start_server(database)
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        url = f"sqlite:///{Path(folder) / 'load.db'}"
+        if args.postgres:
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
+            from postgres_cluster import ThrowawayCluster, create_database, server_binaries
+
+            url = create_database(stack.enter_context(ThrowawayCluster(server_binaries())), "digitrec_load")
+        servers = [start_server(url) for _ in range(args.replicas)]
         try:
-            times = asyncio.run(run(url, args.users, args.drawings, args.double_click))
+            times = asyncio.run(run([u for _, u in servers], args.users, args.drawings, args.double_click))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-        with sqlite3.connect(database) as connection:
-            rows = connection.execute(
+            for server, _ in servers:
+                server.terminate()
+                server.wait(timeout=30)
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
                 "SELECT COUNT(*), COUNT(DISTINCT submit_token) FROM submissions"
             ).fetchone()
+        engine.dispose()
 
     clicks = " (every Submit double-clicked)" if args.double_click else ""
-    print(f"{args.users} users x {args.drawings} drawings{clicks}")
+    where = f"{args.replicas} replica(s) on {'PostgreSQL' if args.postgres else 'SQLite'}"
+    print(f"{args.users} users x {args.drawings} drawings{clicks}, {where}")
     print(f"{'':18} {'n':>3} {'median':>8} {'p95':>8} {'worst':>8}")
     for name, values in times.items():
         if values:
