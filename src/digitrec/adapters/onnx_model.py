@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from digitrec.adapters.verdict import Verdict
+from digitrec.adapters.verdict import Verdict, image_batch, model_info
 from digitrec.domain.errors import ModelNotFound
-from digitrec.domain.predictions import IMAGE_SIDE, ModelInfo, Prediction
+from digitrec.domain.predictions import ModelInfo, Prediction
 
 METADATA_KEY = "digitrec"  # the ONNX metadata entry that holds the checkpoint's metadata, as JSON
 
@@ -54,12 +54,7 @@ class OnnxClassifier:
     def __init__(self, path: Path):
         self.session, metadata = session_of(path)
         self.verdict = Verdict.of(metadata)
-        metrics = metadata.get("metrics", {})
-        self._info = ModelInfo(
-            version=str(metadata.get("version", Path(path).stem)),
-            test_accuracy=metrics.get("test_accuracy"),
-            created_at=metadata.get("created_at"),
-        )
+        self._info = model_info(metadata, path)
 
     @property
     def info(self) -> ModelInfo:
@@ -69,9 +64,7 @@ class OnnxClassifier:
         return self.predict_batch(np.asarray(image)[None])[0]
 
     def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]:
-        batch = np.asarray(images, dtype=np.float32)
-        if batch.ndim != 3 or batch.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-            raise ValueError(f"expected images of shape (N, {IMAGE_SIDE}, {IMAGE_SIDE}), got {batch.shape}")
+        batch = image_batch(images)
         if len(batch) == 0:
             return []
         (logits,) = self.session.run(None, {"image": np.ascontiguousarray(batch[:, None])})

@@ -18,10 +18,10 @@ import torch
 from torch import nn
 
 from digitrec.adapters.pretrained import SHIPPED_MODEL, shipped_model_path  # noqa: F401 - their old home
-from digitrec.adapters.verdict import Verdict
+from digitrec.adapters.verdict import Verdict, image_batch, model_info
 from digitrec.domain.errors import ModelNotFound
 from digitrec.domain.explanations import Explanation
-from digitrec.domain.predictions import IMAGE_SIDE, ModelInfo, Prediction
+from digitrec.domain.predictions import ModelInfo, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +152,7 @@ class TorchClassifier:
             raise ModelNotFound(f"{checkpoint_path}: weights do not fit the architecture ({exc})") from exc
         self.model.eval()
         self.verdict = Verdict.of(payload)
-        metrics = payload.get("metrics", {})
-        self._info = ModelInfo(
-            version=str(payload.get("version", Path(checkpoint_path).stem)),
-            test_accuracy=metrics.get("test_accuracy"),
-            created_at=payload.get("created_at"),
-        )
+        self._info = model_info(payload, checkpoint_path)
 
     @property
     def info(self) -> ModelInfo:
@@ -174,9 +169,7 @@ class TorchClassifier:
 
     @torch.inference_mode()
     def predict_batch(self, images: np.ndarray | Sequence[np.ndarray]) -> list[Prediction]:
-        batch = np.asarray(images, dtype=np.float32)
-        if batch.ndim != 3 or batch.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-            raise ValueError(f"expected images of shape (N, {IMAGE_SIDE}, {IMAGE_SIDE}), got {batch.shape}")
+        batch = image_batch(images)
         if len(batch) == 0:
             return []
         with threads_for(len(batch)):
