@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from digitrec.adapters.onnx_model import METADATA_KEY, onnx_path
-from digitrec.adapters.torch_model import IMAGE_SIDE
+from digitrec.domain.predictions import IMAGE_SIDE
 
 OPSET = 17
 KEPT = ("version", "created_at", "metrics", "calibration", "lineage", "architecture", "code_version")
