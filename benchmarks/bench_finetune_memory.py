@@ -24,14 +24,16 @@ from PIL import Image, ImageDraw
 MEASURE = """
 import json, resource, sys, time, tracemalloc
 from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
-from digitrec.domain.learning import split_submissions, training_inputs
+import numpy as np
+from digitrec.domain.learning import is_heldout, training_inputs
 from digitrec.domain.transfer import submissions_in_order
 repo = SqlSubmissionRepository(create_sql_engine(sys.argv[1]))
 tracemalloc.start()
 started = time.perf_counter()
 if sys.argv[2] == "every submission":
-    everything = list(submissions_in_order(repo))
-    train, heldout = split_submissions(everything, 20)
+    everything = list(submissions_in_order(repo))  # as finetune read them before: PNGs and all
+    train = np.stack([s.model_input for s in everything if not is_heldout(s.id, 20)])
+    heldout = np.stack([s.model_input for s in everything if is_heldout(s.id, 20)])
 else:
     train, heldout, negatives = training_inputs(repo, 20)
 seconds = time.perf_counter() - started

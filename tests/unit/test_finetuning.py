@@ -9,7 +9,7 @@ import pytest
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
 from digitrec.domain.errors import DigitrecError
-from digitrec.domain.learning import finetune_model, is_heldout, split_submissions
+from digitrec.domain.learning import finetune_model, is_heldout, training_inputs
 from digitrec.domain.model_versions import promote_model
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, Submission
@@ -82,7 +82,7 @@ def test_the_heldout_share_is_fixed_by_id_and_about_the_asked_percentage():
 
 def test_split_keeps_images_and_labels_together():
     repo = stored(InMemorySubmissionRepository(), 60)
-    train, heldout = split_submissions(repo.latest(100), 20)
+    train, heldout, _ = training_inputs(repo, 20, page_size=7)
     assert len(train) + len(heldout) == 60 and len(heldout) > 0
     for inputs in (train, heldout):
         index = np.round(inputs.images[:, 0, 0] * 1000).astype(int)

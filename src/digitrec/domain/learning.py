@@ -10,14 +10,14 @@ negative for the not-a-digit verdict, never as a digit.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from digitrec.domain.model_versions import find_model
 from digitrec.domain.ports import ModelRegistry, Plotter, Trainer, TrainingRows
-from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, Submission
+from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT
 from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
@@ -33,23 +33,6 @@ def is_heldout(submission_id: int, percent: int) -> bool:
     """Whether a submission belongs to the held-out share: fixed by its id, the same on every run."""
     digest = hashlib.sha256(f"digitrec-heldout:{submission_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % 100 < percent
-
-
-def as_inputs(submissions: Iterable[Submission]) -> LabelledInputs:
-    chosen = list(submissions)
-    images = np.stack([s.model_input for s in chosen]) if chosen else np.zeros((0, 28, 28), np.float32)
-    return LabelledInputs(images.astype(np.float32), np.array([s.label for s in chosen], dtype=np.int64))
-
-
-def split_submissions(
-    submissions: Iterable[Submission], heldout_percent: int
-) -> tuple[LabelledInputs, LabelledInputs]:
-    """(to train on, held out) by the hash of each submission's id."""
-    train, heldout = [], []
-    for submission in submissions:
-        assert submission.id is not None, "only stored submissions can be split"
-        (heldout if is_heldout(submission.id, heldout_percent) else train).append(submission)
-    return as_inputs(train), as_inputs(heldout)
 
 
 def train_model(
