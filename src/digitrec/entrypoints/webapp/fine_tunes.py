@@ -73,15 +73,18 @@ def jobs_view(container: Container, operator: Operator | None) -> None:
         shown = current_jobs(container.jobs())
         if not shown:
             st.caption("No fine-tunes yet.")
+        # Which version is live decides whether a finished job offers Promote: read once, not per job.
+        promotable = operator is not None and any(job.status == DONE for job in shown)
+        live = container.models().live().version if promotable else None
         for job in shown:
-            job_card(container, job, operator)
+            job_card(container, job, operator, live)
         if active and not any(job.status in (QUEUED, RUNNING) for job in shown):
             st.rerun()  # the last job ended: refresh the whole page (the versions table, the sidebar)
 
     live_jobs()
 
 
-def job_card(container: Container, job: Job, operator: Operator | None) -> None:
+def job_card(container: Container, job: Job, operator: Operator | None, live: str | None) -> None:
     with st.container(border=True, key=f"job-{job.id}"):
         st.markdown(f"**Job {job.id}** · {job.status} · asked by {job.requested_by} · {job.config}")
         if job.status == QUEUED:
@@ -98,17 +101,17 @@ def job_card(container: Container, job: Job, operator: Operator | None) -> None:
         if job.status == FAILED:
             st.error(f"Failed: {job.error}")
         if job.status == DONE:
-            outcome(container, job, operator)
+            outcome(container, job, operator, live)
 
 
-def outcome(container: Container, job: Job, operator: Operator | None) -> None:
+def outcome(container: Container, job: Job, operator: Operator | None, live: str | None) -> None:
     r = job.result
     st.success(
         f"{job.version} (from {r.get('parent')}, {r.get('submissions_used')} submissions): held-out "
         f"submissions {percent(r.get('heldout_before'))} -> {percent(r.get('heldout_after'))}, MNIST test "
         f"{percent(r.get('test_before'))} -> {percent(r.get('test_after'))}"
     )
-    if operator is None or container.models().live().version == job.version:
+    if operator is None or live == job.version:
         return
     if st.button(f"Promote {job.version}", key=f"promote-{job.id}", type="primary"):
         try:
