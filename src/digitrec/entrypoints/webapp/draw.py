@@ -15,7 +15,6 @@ it mounts.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
 import numpy as np
@@ -32,9 +31,11 @@ from digitrec.entrypoints.webapp.bars import probability_bars
 from digitrec.entrypoints.webapp.inside_model import inside_model
 from digitrec.entrypoints.webapp.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
+    discard_drawing,
     get_container,
     live_classifier,
     show_missing_model,
+    unseen_drawing,
     use_page_style,
     visitor,
 )
@@ -51,7 +52,7 @@ def new_canvas() -> None:
     state.pop(f"picked-{state.get('canvas_round')}", None)
     state.canvas_round = state.get("canvas_round", -1) + 1
     state.canvas_token = f"{visitor()}-{uuid.uuid4().hex}"
-    state.discarded_sha = state.get("canvas_sha")
+    discard_drawing("canvas")
 
 
 def label_key() -> str:
@@ -78,8 +79,7 @@ def recognise_canvas(image_bytes: bytes | None) -> tuple[np.ndarray | None, Reco
     """The canvas's pixels and what the model makes of them; (pixels, None) after saying on the page why
     there is no answer (too small to read, unreadable, no model); (None, None) when the canvas is empty or
     holds a drawing just submitted or cleared (the clearing is on its way to the browser)."""
-    state.canvas_sha = hashlib.sha256(image_bytes).hexdigest() if image_bytes is not None else None
-    if image_bytes is None or state.canvas_sha == state.get("discarded_sha"):
+    if (image_bytes := unseen_drawing(image_bytes, "canvas")) is None:
         return None, None
     try:
         pixels = images.decode(image_bytes, "the drawing")

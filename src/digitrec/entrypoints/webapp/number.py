@@ -5,7 +5,6 @@ model's answer for it), tied together by the number's id, so that fine-tuning le
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
 import numpy as np
@@ -26,9 +25,11 @@ from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.bars import probability_bars
 from digitrec.entrypoints.webapp.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
+    discard_drawing,
     get_container,
     live_classifier,
     show_missing_model,
+    unseen_drawing,
     use_page_style,
     visitor,
 )
@@ -44,12 +45,11 @@ def new_number() -> None:
     state.pop(f"number-typed-{state.get('number_round')}", None)
     state.number_round = state.get("number_round", -1) + 1
     state.number_id = f"{visitor()}-{uuid.uuid4().hex}"
-    state.number_discarded = state.get("number_sha")
+    discard_drawing("number-canvas")
 
 
 def read_canvas(image_bytes: bytes | None) -> tuple[np.ndarray | None, NumberReading | None]:
-    state.number_sha = hashlib.sha256(image_bytes).hexdigest() if image_bytes is not None else None
-    if image_bytes is None or state.number_sha == state.get("number_discarded"):
+    if (image_bytes := unseen_drawing(image_bytes, "number-canvas")) is None:
         return None, None
     try:
         pixels = images.decode(image_bytes, "the drawing")

@@ -7,6 +7,7 @@ DIGITREC_MODELS_DIR and DIGITREC_ADMIN_PASSWORD through to `streamlit run`. Test
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -108,6 +109,19 @@ def visitor() -> str:
     if st.query_params.get(VISITOR_PARAMETER) != key:  # navigating between pages drops it
         st.query_params[VISITOR_PARAMETER] = key
     return key
+
+
+def unseen_drawing(image_bytes: bytes | None, canvas: str) -> bytes | None:
+    """What the canvas keyed `canvas` sent, or None when it is empty or sent the drawing that was just
+    submitted or cleared: the browser may send it again before the clearing reaches it."""
+    sha = hashlib.sha256(image_bytes).hexdigest() if image_bytes is not None else None
+    st.session_state[f"{canvas}-sha"] = sha
+    return None if sha is None or sha == st.session_state.get(f"{canvas}-discarded") else image_bytes
+
+
+def discard_drawing(canvas: str) -> None:
+    """Ignore what the canvas keyed `canvas` holds now from here on (it is being cleared)."""
+    st.session_state[f"{canvas}-discarded"] = st.session_state.get(f"{canvas}-sha")
 
 
 def warm_up(container: Container) -> None:
