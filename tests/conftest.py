@@ -6,6 +6,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def own_database_and_models(monkeypatch, tmp_path_factory):
+    """Commands that read the model registry without --database-url / --models-dir (predict, evaluate...)
+    use a throwaway database and models folder, never digitrec.db and models/ in the checkout."""
+    folder = tmp_path_factory.mktemp("registry")
+    monkeypatch.setenv("DIGITREC_DATABASE_URL", f"sqlite:///{folder / 'digitrec.db'}")
+    monkeypatch.setenv("DIGITREC_MODELS_DIR", str(folder / "models"))
+
+
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     """The MNIST files tests train on: $DIGITREC_DATA_DIR, else ../shared/mnist beside the checkout."""

@@ -3,9 +3,12 @@
 Configuration keys (set by the CLI from flags / environment, or by tests; defaults in settings.py):
   database_url     SQLAlchemy URL (a SQLite file by default), or memory:// for a throwaway in-memory store
   database_timeout seconds a database call may wait for a lock, a connection or the server (15)
-  data_dir         MNIST root            models_dir    where `train` writes checkpoints
-  model_path       checkpoint to serve (None: the live model of the registry in models_dir, which is the
+  data_dir         MNIST root
+  model_path       checkpoint to serve (None: the live model of the registry in the database, which is the
                    model shipped in the package until another is promoted)
+  models_dir       where `train` writes checkpoints, the registry keeps local copies of the versions it
+                   serves, and an older digitrec's models/ folder (live.json) is imported from once
+  live_check_seconds  how often a serving process asks which model is live (2)
   download         fetch MNIST when missing (bool)
   progress         show progress bars (bool)
   admin_password   the operator password (None: operator actions are off)
@@ -55,11 +58,20 @@ def schema_revision_of(engine) -> str | None:
     return schema_revision(engine)
 
 
-def model_registry(models_dir: str | Path):
-    from digitrec.adapters.model_registry import FileModelRegistry
+def sql_model_registry(engine, models_dir: str | Path):
+    """Model versions and the live pointer in the database; `models_dir` holds local copies (and, from an
+    older digitrec, checkpoints and a live choice to import once)."""
+    from digitrec.adapters.pretrained import shipped_model_path
+    from digitrec.adapters.sql_models import SqlModelRegistry
+
+    return SqlModelRegistry(engine, shipped_model_path(), Path(models_dir))
+
+
+def memory_model_registry(models_dir: str | Path):
+    from digitrec.adapters.memory_models import InMemoryModelRegistry
     from digitrec.adapters.pretrained import shipped_model_path
 
-    return FileModelRegistry(Path(models_dir), shipped_model_path())
+    return InMemoryModelRegistry(shipped_model_path(), Path(models_dir))
 
 
 def serving_runtime(choice: str) -> str:
@@ -71,13 +83,16 @@ def serving_runtime(choice: str) -> str:
     return ("torch" if torch_available() else "onnx") if choice == "auto" else choice
 
 
-def serving_classifier(model_path: str | Path | None, registry, runtime: str):
-    """The checkpoint at `model_path` when one is given, else whatever model the registry says is live; on
-    torch or on ONNX Runtime (the checkpoint's `.onnx` twin)."""
+def serving_classifier(model_path: str | Path | None, registry, runtime: str, check_every: float):
+    """The checkpoint at `model_path` when one is given, else whatever model the registry says is live
+    (asked at most every `check_every` seconds); on torch or on ONNX Runtime (the checkpoint's `.onnx` twin).
+    `registry` is the provider: a fixed model never opens the database."""
     from digitrec.adapters.model_registry import LiveClassifier, classifier_at
 
     runtime = serving_runtime(runtime)
-    return classifier_at(Path(model_path), runtime) if model_path else LiveClassifier(registry, runtime)
+    if model_path:
+        return classifier_at(Path(model_path), runtime)
+    return LiveClassifier(registry(), runtime, check_every)
 
 
 def torch_trainer(
@@ -116,8 +131,19 @@ class Container(containers.DeclarativeContainer):
         sql=providers.ThreadSafeSingleton(SqlJobQueue, engine),
         memory=providers.ThreadSafeSingleton(InMemoryJobQueue),
     )
-    models = providers.ThreadSafeSingleton(model_registry, config.models_dir)
-    classifier = providers.ThreadSafeSingleton(serving_classifier, config.model_path, models, config.runtime)
+    # Model versions and the live pointer (ModelRegistry), in the same database as the submissions.
+    models = providers.Selector(
+        backend,
+        sql=providers.ThreadSafeSingleton(sql_model_registry, engine, config.models_dir),
+        memory=providers.ThreadSafeSingleton(memory_model_registry, config.models_dir),
+    )
+    classifier = providers.ThreadSafeSingleton(
+        serving_classifier,
+        config.model_path,
+        models.provider,
+        config.runtime,
+        config.live_check_seconds.as_float(),
+    )
     trainer = providers.Factory(
         torch_trainer,
         config.data_dir,

@@ -9,7 +9,8 @@ MEMORY_DATABASE_URL = "memory://"  # a throwaway in-memory store: a demo, nothin
 DATABASE_TIMEOUT = 15.0  # seconds a database call may wait for a lock, a connection or the server
 MAX_DATABASE_TIMEOUT = 3600.0
 DATA_DIR = "data"  # MNIST, in torchvision's layout
-MODELS_DIR = "models"  # model versions and which one is live
+MODELS_DIR = "models"  # checkpoints `train` writes, and local copies of the registry's versions
+LIVE_CHECK_SECONDS = 2.0  # how often a serving process asks the registry which model is live
 PLOTS_DIR = "plots"
 DEVICES = ("auto", "cpu", "cuda")
 RUNTIMES = ("auto", "torch", "onnx")  # what serves predictions (onnx: ONNX Runtime, no torch needed)
@@ -25,4 +26,5 @@ DEFAULTS = {
     "admin_password": None,
     "processes": None,
     "runtime": "auto",
+    "live_check_seconds": LIVE_CHECK_SECONDS,
 }

@@ -19,6 +19,7 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS, SETTLED, SEVEN, draw, draw_pag
 from digitrec.adapters.canvas_drawings import canvas_drawing
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.mnist import load_mnist
+from digitrec.adapters.torch_model import load_checkpoint
 from digitrec.containers import Container
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.submissions import Submission
@@ -82,7 +83,7 @@ def test_an_operator_fine_tunes_watches_promotes_and_the_sidebar_switches(tmp_pa
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{url}/models")
             sidebar = page.get_by_test_id("stSidebar")
-            shipped = Container().models().live().version
+            shipped = load_checkpoint(model_path)["version"]
             expect(sidebar).to_contain_text(shipped)
             expect(page.get_by_role("button", name="Start fine-tune")).to_have_count(0)  # not an operator yet
 
@@ -120,8 +121,10 @@ def test_an_operator_fine_tunes_watches_promotes_and_the_sidebar_switches(tmp_pa
         worker.terminate()
         worker.wait(timeout=30)
         worker_log.close()
-    assert Container().models().live().version == shipped  # the test's own registry was untouched
-    assert (models / "live.json").is_file() and version in (models / "live.json").read_text()
+    shared = Container()
+    shared.config.from_dict({"database_url": f"sqlite:///{database}", "models_dir": str(tmp_path / "reader")})
+    assert shared.models().live().version == version  # the promotion is in the database app and worker share
+    assert shared.models().get(shipped).version == shipped and not (models / "live.json").exists()
 
 
 def test_inside_the_model_shows_what_the_network_computed(tmp_path, model_path):

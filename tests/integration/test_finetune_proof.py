@@ -51,10 +51,10 @@ def test_finetune_learns_a_new_style_without_forgetting_mnist(tmp_path, mnist_di
     assert mnist_after >= 99.3, result.output
 
     listed = json.loads(
-        CliRunner().invoke(cli, ["models", "list", "--json", "--models-dir", str(models)]).output
+        CliRunner().invoke(cli, ["models", "list", "--json", "--database-url", database]).stdout
     )
     [tuned] = [r for r in listed if r["parent"]]
     assert tuned["parent"] == container.classifier().info.version and 200 < tuned["submissions_used"] < 300
     assert abs(100 * tuned["heldout_accuracy"] - after) < 0.01
-    promoted = CliRunner().invoke(cli, ["models", "promote", tuned["version"], "--models-dir", str(models)])
+    promoted = CliRunner().invoke(cli, ["models", "promote", tuned["version"], "--database-url", database])
     assert promoted.exit_code == 0 and f"{tuned['version']} is live" in promoted.output

@@ -1,69 +1,39 @@
-"""Model versions on disk: listing, promoting, the app's classifier following a promotion, and the CLI."""
+"""`digitrec models list|import|promote|rollback` and `finetune` on the command line, against a database."""
 
 import json
 
-import torch
 from click.testing import CliRunner
+from test_model_registry_contract import SHIPPED, version_like_shipped
 
-from digitrec.adapters.model_registry import FileModelRegistry, LiveClassifier
-from digitrec.adapters.torch_model import load_checkpoint, shipped_model_path
 from digitrec.containers import Container
 from digitrec.entrypoints.cli import cli
-
-SHIPPED = load_checkpoint(shipped_model_path())
-
-
-def version_like_shipped(models_dir, version, test_accuracy, parent=None):
-    """A checkpoint with the shipped weights under another version name and metrics."""
-    payload = {
-        **SHIPPED,
-        "version": version,
-        "metrics": {**SHIPPED["metrics"], "test_accuracy": test_accuracy},
-        "lineage": {"parent": parent, "submissions_used": 123},
-    }
-    models_dir.mkdir(exist_ok=True)
-    torch.save(payload, models_dir / f"{version}.pt")
-
-
-def test_the_shipped_model_is_live_until_another_is_promoted(tmp_path):
-    registry = FileModelRegistry(tmp_path / "models", shipped_model_path())
-    assert [(r.version, r.live) for r in registry.list()] == [(SHIPPED["version"], True)]
-    version_like_shipped(tmp_path / "models", "ft-1", 0.995, parent=SHIPPED["version"])
-    records = {r.version: r for r in registry.list()}
-    assert records["ft-1"].parent == SHIPPED["version"] and records["ft-1"].submissions_used == 123
-    assert not records["ft-1"].live
-    registry.promote("ft-1")
-    assert registry.live().version == "ft-1"
-    assert [r.version for r in registry.list() if r.live] == ["ft-1"]
-
-
-def test_a_running_classifier_switches_to_a_promoted_model_without_a_restart(tmp_path):
-    registry = FileModelRegistry(tmp_path / "models", shipped_model_path())
-    classifier = LiveClassifier(registry)
-    assert classifier.info.version == SHIPPED["version"]
-    version_like_shipped(tmp_path / "models", "ft-2", 0.996)
-    registry.promote("ft-2")
-    assert classifier.info.version == "ft-2"
-    assert classifier.predict(torch.zeros(28, 28).numpy()).digit in range(10)
 
 
 def run(*args):
     return CliRunner().invoke(cli, list(args), obj=Container())
 
 
-def test_models_list_and_promote_on_the_command_line(tmp_path):
-    models = tmp_path / "models"
-    version_like_shipped(models, "ft-good", 0.9950)
-    version_like_shipped(models, "ft-worse", 0.9900)
-    listed = run("models", "list", "--models-dir", str(models))
+def test_models_import_list_and_promote_on_the_command_line(tmp_path):
+    database = ("--database-url", f"sqlite:///{tmp_path / 'registry.db'}")
+    for version, accuracy in (("ft-good", 0.9950), ("ft-worse", 0.9900)):
+        imported = run(
+            "models", "import", str(version_like_shipped(tmp_path / "upload", version, accuracy)), *database
+        )
+        assert imported.exit_code == 0 and f"{version} registered (with an ONNX twin" in imported.output
+    broken = tmp_path / "upload" / "broken.pt"
+    broken.write_bytes(b"not a checkpoint")
+    refused_import = run("models", "import", str(broken), *database)
+    assert refused_import.exit_code == 1 and "not a usable digitrec checkpoint" in refused_import.output
+    models = tmp_path / "elsewhere"  # the registry is the database: another models folder sees the same
+    listed = run("models", "list", "--models-dir", str(models), *database)
     assert listed.exit_code == 0
     live_lines = [line for line in listed.output.splitlines() if line.startswith("*")]
     assert len(live_lines) == 1 and SHIPPED["version"] in live_lines[0]
-    refused = run("models", "promote", "ft-worse", "--models-dir", str(models))
+    refused = run("models", "promote", "ft-worse", *database)
     assert refused.exit_code == 1 and "more than 0.2 points worse" in refused.output
-    assert run("models", "promote", "ft-good", "--models-dir", str(models)).exit_code == 0
-    assert run("models", "promote", "ft-worse", "--force", "--models-dir", str(models)).exit_code == 0
-    assert "* ft-worse" in run("models", "list", "--models-dir", str(models)).output
+    assert run("models", "promote", "ft-good", *database).exit_code == 0
+    assert run("models", "promote", "ft-worse", "--force", *database).exit_code == 0
+    assert "* ft-worse" in run("models", "list", *database).output
 
 
 def test_finetune_refuses_when_there_are_too_few_submissions(tmp_path, mnist_dir):
@@ -84,7 +54,7 @@ def test_finetune_refuses_when_there_are_too_few_submissions(tmp_path, mnist_dir
 def test_rollback_walks_back_through_the_promotions_to_the_shipped_model(tmp_path):
     models = tmp_path / "models"
     for version in ("ft-a", "ft-b"):
-        version_like_shipped(models, version, 0.995)
+        run("models", "import", str(version_like_shipped(tmp_path / "upload", version, 0.995)))
     assert run("models", "rollback", "--models-dir", str(models)).output.endswith(
         "nothing to roll back to: no version was ever promoted\n"
     )
@@ -97,7 +67,7 @@ def test_rollback_walks_back_through_the_promotions_to_the_shipped_model(tmp_pat
     assert "ft-a is live again" in steps[0].output
     assert f"{SHIPPED['version']} is live again" in steps[1].output
     assert "nothing to roll back to" in steps[2].output
-    listed = json.loads(run("models", "list", "--json", "--models-dir", str(models)).output)
+    listed = json.loads(run("models", "list", "--json", "--models-dir", str(models)).stdout)
     assert [r["version"] for r in listed if r["live"]] == [SHIPPED["version"]]
     assert "history" not in listed[0] and listed[0]["canvas_accuracy"] == SHIPPED["metrics"].get(
         "canvas_accuracy"

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.model_registry import FileModelRegistry, LiveClassifier
+from digitrec.adapters.memory_models import InMemoryModelRegistry
+from digitrec.adapters.model_registry import LiveClassifier
 from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
 from digitrec.domain.preprocessing import preprocess_canvas
 
@@ -49,7 +50,7 @@ def test_the_explanation_answers_as_predict_does(classifier, mnist_digits):
 
 
 def test_the_live_classifier_explains_with_the_live_model(classifier, tmp_path):
-    live = LiveClassifier(FileModelRegistry(tmp_path, shipped_model_path()))
+    live = LiveClassifier(InMemoryModelRegistry(shipped_model_path(), tmp_path))
     image = drawn_seven()
     assert_same_prediction(live.explain(image).prediction, classifier.predict(image))
 

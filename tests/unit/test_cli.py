@@ -33,14 +33,24 @@ class FakeTrainer:
         return TrainingRun("fake-v1", "models/fake-v1.pt", history, 2, 0.92, confusion)
 
 
-def invoke(args, trainer, env=None):
+class Registrations:
+    """The model registry's `register`, remembered (all `train` asks of the registry)."""
+
+    def __init__(self):
+        self.checkpoints = []
+
+    def register(self, checkpoint):
+        self.checkpoints.append(checkpoint)
+
+
+def invoke(args, trainer, env=None, registry=None):
     container = Container()
-    with container.trainer.override(trainer):
+    with container.trainer.override(trainer), container.models.override(registry or Registrations()):
         return CliRunner().invoke(cli, args, obj=container, env=env or {}, catch_exceptions=False)
 
 
-def test_train_passes_options_through_and_writes_metrics_and_plots(tmp_path):
-    trainer = FakeTrainer()
+def test_train_passes_options_through_registers_and_writes_metrics_and_plots(tmp_path):
+    trainer, registry = FakeTrainer(), Registrations()
     metrics = tmp_path / "out" / "metrics.jsonl"
     result = invoke(
         [
@@ -64,8 +74,10 @@ def test_train_passes_options_through_and_writes_metrics_and_plots(tmp_path):
             str(metrics),
         ],
         trainer,
+        registry=registry,
     )
     assert result.exit_code == 0, result.output
+    assert [str(c) for c in registry.checkpoints] == ["models/fake-v1.pt"]
     assert trainer.configs == [
         TrainConfig(
             epochs=2, batch_size=32, lr=0.1, seed=7, device="cpu", target_accuracy=0.99, augment=False

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_registry import FakeRegistry
 
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
@@ -13,27 +14,18 @@ from digitrec.domain.learning import finetune_model, is_heldout, training_inputs
 from digitrec.domain.model_versions import promote_model
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, Submission
-from digitrec.domain.training import FineTuneConfig, FineTuneResult, ModelRecord, TooFewSubmissions
+from digitrec.domain.training import (
+    FineTuneConfig,
+    FineTuneResult,
+    ModelRecord,
+    TooFewSubmissions,
+    TrainingRun,
+)
 
 PNG = encode_png(np.zeros((28, 28), np.uint8))
 BASE = ModelRecord("base", "base.pt", None, 0.995, live=True)
 GOOD = ModelRecord("good", "good.pt", None, 0.994, parent="base")
 WORSE = ModelRecord("worse", "worse.pt", None, 0.990, parent="base")
-
-
-class FakeRegistry:
-    def __init__(self, *records):
-        self.records = list(records)
-
-    def list(self):
-        return self.records
-
-    def live(self):
-        return next(r for r in self.records if r.live)
-
-    def promote(self, version):
-        self.records = [replace(r, live=r.version == version) for r in self.records]
-        return self.live()
 
 
 class FakeTrainer:
@@ -43,7 +35,8 @@ class FakeTrainer:
     def finetune(self, parent, submissions, heldout, config, on_epoch=None, negatives=None):
         self.calls.append((parent, submissions, heldout))
         self.negatives = negatives
-        return FineTuneResult(None, parent.version, len(submissions), len(heldout), 0.2, 0.9, 0.995)
+        run = TrainingRun("tuned", "models/tuned.pt", (), 1, 0.995, ())
+        return FineTuneResult(run, parent.version, len(submissions), len(heldout), 0.2, 0.9, 0.995)
 
 
 class FakePlotter:
@@ -60,6 +53,8 @@ def tune(trainer, registry, repo, config, from_version=None):
     plotter = FakePlotter()
     result, plots = finetune_model(trainer, plotter, registry, repo, config, Path("plots"), from_version)
     assert plots == [Path("plots/curves.png")] and plotter.plotted == [(result.run, Path("plots"))]
+    assert registry.registered[-1] == Path("models/tuned.pt")  # the new version is registered, not promoted
+    assert registry.live().version != "tuned"
     return result
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hmac
 from contextlib import contextmanager
-from dataclasses import replace
 
 import numpy as np
 import pytest
+from fake_registry import FakeRegistry
 
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.memory_jobs import InMemoryJobQueue
@@ -98,33 +98,9 @@ def test_review_reasons():
     assert Review(EXCLUDE).apply(submission(3, 3, 0.99)).status == EXCLUDED
 
 
-class Registry:
-    def __init__(self):
-        self.records = [
-            ModelRecord("v1", "v1.pt", None, 0.99, live=True),
-            ModelRecord("v2", "v2.pt", None, 0.991),
-        ]
-        self.before = []
-
-    def list(self):
-        return self.records
-
-    def live(self):
-        return next(r for r in self.records if r.live)
-
-    def promote(self, version):
-        self.before.append(self.live().version)
-        self.records = [replace(r, live=r.version == version) for r in self.records]
-        return self.live()
-
-    def rollback(self):
-        previous = self.before.pop()
-        self.records = [replace(r, live=r.version == previous) for r in self.records]
-        return self.live()
-
-
 def test_promote_and_rollback_from_the_app_are_recorded():
-    registry, audit = Registry(), InMemoryReviews(InMemorySubmissionRepository())
+    records = ModelRecord("v1", "v1.pt", None, 0.99, live=True), ModelRecord("v2", "v2.pt", None, 0.991)
+    registry, audit = FakeRegistry(*records), InMemoryReviews(InMemorySubmissionRepository())
     assert promote_version(registry, audit, ANN, "v2").version == "v2"
     assert rollback_version(registry, audit, ANN).version == "v1"
     assert [e.detail for e in audit.entries(5)] == ["v1 (was v2)", "v2 (was v1)"]

@@ -18,13 +18,15 @@ APP = Path(WIRING).with_name("app.py")
 
 
 def version_like_shipped(container, version: str, test_accuracy: float, history_scale: float = 1.0) -> None:
-    """A checkpoint with the shipped weights under another name, its metrics changed."""
+    """A checkpoint with the shipped weights under another name, its metrics changed, registered as the
+    worker registers what it fine-tunes."""
     metrics = {**SHIPPED["metrics"], "test_accuracy": test_accuracy}
     metrics["history"] = [{**m, "val_loss": m["val_loss"] * history_scale} for m in metrics["history"]]
-    models = container.models().models_dir
+    models = Path(container.config.models_dir())
     models.mkdir(parents=True, exist_ok=True)
     payload = {**SHIPPED, "version": version, "metrics": metrics, "lineage": {"parent": SHIPPED["version"]}}
     torch.save(payload, models / f"{version}.pt")
+    container.models().register(models / f"{version}.pt")
 
 
 def texts(at) -> str:

@@ -1,30 +1,33 @@
-"""Model versions as checkpoint files in a folder, plus the model shipped in the package; `live.json` in the
-folder names the live one (the shipped model while there is none) and the ones live before it. Promotion
-and rollback rewrite that file atomically, so every process serving predictions sees the switch on its next
-request."""
+"""What the model registries (in the database: sql_models; in memory: memory_models) share: reading a
+checkpoint and its ONNX twin, the `models/` folder of older digitrec (checkpoints plus `live.json`), and the
+`Classifier` that follows the live pointer, so that a running app switches models without a restart."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import os
 import threading
-from collections.abc import Sequence
-from dataclasses import replace
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from digitrec.adapters.onnx_model import OnnxClassifier, onnx_metadata, onnx_path
 from digitrec.adapters.pretrained import torch_available
-from digitrec.domain.errors import DigitrecError, ModelNotFound
+from digitrec.domain.errors import DigitrecError, ModelNotFound, StorageUnavailable
 from digitrec.domain.explanations import CannotExplain, Explanation
 from digitrec.domain.predictions import ModelInfo, Prediction
 from digitrec.domain.training import EpochMetrics, ModelRecord
 
 log = logging.getLogger(__name__)
 
-LIVE_FILE = "live.json"
+LIVE_FILE = "live.json"  # the live choice of an older digitrec's models/ folder
+LIVE_CHECK_SECONDS = 2.0  # how often a serving process asks the registry which model is live
+NOTHING_TO_ROLL_BACK = "nothing to roll back to: no version was ever promoted"
 
 
 def checkpoint_metadata(path: Path) -> dict:
@@ -63,103 +66,102 @@ def record_from_checkpoint(path: Path) -> ModelRecord:
     )
 
 
-class FileModelRegistry:
-    def __init__(self, models_dir: Path, shipped: Path):
-        self.models_dir, self.shipped = Path(models_dir), Path(shipped)
+@dataclass(frozen=True)
+class ModelFiles:
+    """A model version as stored: its record, its checkpoint's bytes, its ONNX twin's (None without one)."""
 
+    record: ModelRecord
+    checkpoint: bytes
+    onnx: bytes | None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.checkpoint).hexdigest()
+
+
+def read_model_files(path: Path) -> ModelFiles:
+    """The checkpoint at `path` and its `.onnx` twin; ModelNotFound, saying why, if it is not usable."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelNotFound(f"no checkpoint at {path}")
+    record = record_from_checkpoint(path)
+    twin = onnx_path(path)
+    return ModelFiles(record, path.read_bytes(), twin.read_bytes() if twin.is_file() else None)
+
+
+def older_folder(models_dir: Path) -> tuple[list[ModelFiles], list[str]]:
+    """What a `models/` folder of an older digitrec holds: its usable checkpoints, and the versions it made
+    live, oldest first (`live.json`'s earlier choices, then its live one)."""
+    models_dir = Path(models_dir)
+    found = []
+    for path in sorted(models_dir.glob("*.pt")):
+        try:
+            found.append(read_model_files(path))
+        except ModelNotFound as exc:
+            log.warning("not importing %s: %s", path, exc)
+    try:
+        live = json.loads((models_dir / LIVE_FILE).read_text())
+    except FileNotFoundError:
+        live = {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring %s: %s", models_dir / LIVE_FILE, exc)
+        live = {}
+    chain = [entry.get("version") for entry in [*live.get("previous", []), live] if isinstance(entry, dict)]
+    return found, [version for version in chain if version]
+
+
+def unknown_version(version: str) -> DigitrecError:
+    return DigitrecError(f"no model version {version!r}; `digitrec models list` shows the versions there are")
+
+
+def already_registered(version: str) -> DigitrecError:
+    return DigitrecError(f"another model is registered as {version!r} already: its checkpoint differs")
+
+
+class LivePointer(Protocol):
     def live_location(self) -> Path:
-        """The live checkpoint's path; cheap enough to ask on every prediction."""
-        try:
-            chosen = Path(json.loads((self.models_dir / LIVE_FILE).read_text())["path"])
-        except FileNotFoundError:
-            return self.shipped
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelNotFound(
-                f"{self.models_dir / LIVE_FILE} is unreadable ({exc}); promote a model again"
-            ) from exc
-        if not chosen.is_file():
-            raise ModelNotFound(
-                f"the live model {chosen} is missing; promote another with `digitrec models promote`"
-            )
-        return chosen
-
-    def list(self) -> list[ModelRecord]:
-        live = self.live_location().resolve()
-        records = []
-        for path in [self.shipped, *sorted(self.models_dir.glob("*.pt"))]:
-            try:
-                record = record_from_checkpoint(path)
-            except ModelNotFound as exc:
-                log.warning("skipping %s: %s", path, exc)
-                continue
-            records.append(replace(record, live=path.resolve() == live))
-        return records
-
-    def live(self) -> ModelRecord:
-        return replace(record_from_checkpoint(self.live_location()), live=True)
-
-    def promote(self, version: str) -> ModelRecord:
-        record = self._find(version)
-        before = self._live_file()
-        previous = [*before.get("previous", []), before] if "path" in before else []
-        if before.get("path") == str(Path(record.location).resolve()):
-            previous = before.get("previous", [])  # promoting the live version again changes nothing
-        return self._make_live(record, previous)
-
-    def rollback(self) -> ModelRecord:
-        """Make live the version that was live before the last promotion (the shipped model when the
-        first promotion is undone)."""
-        previous = self._live_file().get("previous", [])
-        if not previous and not (self.models_dir / LIVE_FILE).exists():
-            raise DigitrecError("nothing to roll back to: no version was ever promoted")
-        if not previous:
-            (self.models_dir / LIVE_FILE).unlink()
-            return self.live()
-        *earlier, last = previous
-        return self._make_live(self._find(last["version"]), earlier)
-
-    def _find(self, version: str) -> ModelRecord:
-        matches = [r for r in self.list() if r.version == version]
-        if not matches:
-            raise DigitrecError(f"no model version {version!r} in {self.models_dir} or the package")
-        return matches[0]
-
-    def _live_file(self) -> dict:
-        try:
-            return json.loads((self.models_dir / LIVE_FILE).read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise ModelNotFound(f"{self.models_dir / LIVE_FILE} is unreadable ({exc})") from exc
-
-    def _make_live(self, record: ModelRecord, previous: list[dict]) -> ModelRecord:
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        target, tmp = self.models_dir / LIVE_FILE, self.models_dir / f".{LIVE_FILE}.tmp"
-        chosen = {"version": record.version, "path": str(Path(record.location).resolve())}
-        tmp.write_text(json.dumps({**chosen, "previous": previous[-20:]}))
-        os.replace(tmp, target)
-        return replace(record, live=True)
+        """A local file of the live version's checkpoint (its ONNX twin beside it)."""
+        ...
 
 
 class LiveClassifier:
-    """The `Classifier` port over whatever model is live: it notices a promotion on the next request and
-    loads the new model, so a running app switches without a restart."""
+    """The `Classifier` port over whatever model is live. It asks the registry which one at most every
+    `check_every` seconds and loads a newly promoted model, so that every running app process switches
+    without a restart; while the registry can't answer it keeps serving the model it has."""
 
-    def __init__(self, registry: FileModelRegistry, runtime: str = "torch"):
-        self.registry, self.runtime = registry, runtime
+    def __init__(
+        self,
+        registry: LivePointer,
+        runtime: str = "torch",
+        check_every: float = LIVE_CHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.registry, self.runtime, self.check_every, self._clock = registry, runtime, check_every, clock
         self._lock = threading.Lock()
         self._location: Path | None = None
         self._classifier = None
+        self._next_check = 0.0
         self.current()  # a missing or broken model is reported now, not at the first drawing
 
     def current(self):
-        location = self.registry.live_location()
         with self._lock:
+            now = self._clock()
+            if self._classifier is None or now >= self._next_check:
+                self._next_check = now + self.check_every
+                self._follow_the_pointer()
+            return self._classifier
+
+    def _follow_the_pointer(self) -> None:
+        try:
+            location = self.registry.live_location()
             if location != self._location or self._classifier is None:
                 self._classifier = classifier_at(location, self.runtime)
                 self._location = location
                 log.info("serving model %s", self._classifier.info.version)
-            return self._classifier
+        except (StorageUnavailable, ModelNotFound) as exc:
+            if self._classifier is None:
+                raise
+            log.warning("still serving %s: %s", self._classifier.info.version, exc)
 
     @property
     def info(self) -> ModelInfo:

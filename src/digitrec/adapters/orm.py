@@ -1,4 +1,5 @@
-"""The database schema (submissions, the operators' audit log, fine-tune jobs), as SQLAlchemy Core tables.
+"""The database schema (submissions, the operators' audit log, fine-tune jobs, the model registry), as
+SQLAlchemy Core tables.
 Domain classes are never mapped here: `sql_repository` converts rows to and from `Submission` explicitly.
 
 The migrations in `migrations/versions/` create this schema; a change here needs a new migration there
@@ -12,6 +13,8 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -122,4 +125,41 @@ submission_counts = Table(
     Column("label", SmallInteger, primary_key=True),
     Column("predicted", SmallInteger, primary_key=True),
     Column("n", Integer, nullable=False),
+)
+
+# The model registry: every version's checkpoint and ONNX twin (bytes, so that every machine reading this
+# database can serve it), lineage and metrics; the promotions, newest last (a rollback marks the newest
+# standing one undone); and the live pointer, one row that every promotion updates first, so that two
+# promotions at once are serialised by its row lock. A NULL version means the model shipped in the package.
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("version", String(100), primary_key=True),
+    Column("created_at", String(40), nullable=True),  # ISO 8601, as the checkpoint says
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("parent", String(100), nullable=True),
+    Column("test_accuracy", Float, nullable=True),
+    Column("details", JSON, nullable=False),  # the rest of the ModelRecord: curves, confusion, held-out...
+    Column("checkpoint_sha256", String(64), nullable=False),
+    Column("checkpoint", LargeBinary, nullable=False),
+    Column("onnx", LargeBinary, nullable=True),
+)
+
+model_promotions = Table(
+    "model_promotions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", String(100), ForeignKey("model_versions.version"), nullable=False),
+    Column("promoted_at", DateTime(timezone=True), nullable=False),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+    sqlite_autoincrement=True,
+)
+
+live_model = Table(
+    "live_model",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("version", String(100), ForeignKey("model_versions.version"), nullable=True),
+    Column("changed_at", DateTime(timezone=True), nullable=True),
+    Column("folder_imported", Boolean, nullable=False),  # a models/ folder of older digitrec was read
 )

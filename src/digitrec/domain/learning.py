@@ -38,14 +38,19 @@ def is_heldout(submission_id: int, percent: int) -> bool:
 def train_model(
     trainer: Trainer,
     plotter: Plotter,
+    registry: ModelRegistry,
     config: TrainConfig,
     plots_dir: Path,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
 ) -> tuple[TrainingRun | None, list[Path]]:
-    """Train a model, then plot its curves, confusion matrix and calibration into `plots_dir`. In a
-    distributed run, the processes other than the main one get (None, []): the main one writes and plots."""
+    """Train a model, register it (not live), then plot its curves, confusion matrix and calibration into
+    `plots_dir`. In a distributed run, the processes other than the main one get (None, []): the main one
+    writes, registers and plots."""
     run = trainer.train(config, on_epoch=on_epoch)
-    return (run, plotter.plot(run, plots_dir)) if run is not None else (None, [])
+    if run is None:
+        return None, []
+    registry.register(Path(run.checkpoint_path))
+    return run, plotter.plot(run, plots_dir)
 
 
 def training_inputs(
@@ -90,7 +95,7 @@ def finetune_model(
     on_epoch: Callable[[EpochMetrics], None] | None = None,
 ) -> tuple[FineTuneResult, list[Path]]:
     """Fine-tune the live model (or `from_version`) on MNIST plus the stored submissions, and plot it into
-    `plots_dir`; the new version is written but not promoted."""
+    `plots_dir`; the new version is written and registered but not promoted."""
     parent = find_model(registry, from_version)
     train, heldout, negatives = training_inputs(repo, config.heldout_percent)
     if len(train) < config.min_submissions:
@@ -101,4 +106,5 @@ def finetune_model(
     result = trainer.finetune(
         parent, train, heldout, config, on_epoch=on_epoch, negatives=negatives if len(negatives) else None
     )
+    registry.register(Path(result.run.checkpoint_path))
     return result, plotter.plot(result.run, plots_dir)

@@ -14,12 +14,7 @@ class PromotionRefused(DigitrecError):
 
 
 def find_model(registry: ModelRegistry, version: str | None) -> ModelRecord:
-    if version is None:
-        return registry.live()
-    for record in registry.list():
-        if record.version == version:
-            return record
-    raise DigitrecError(f"no model version {version!r}; `digitrec models list` shows the versions there are")
+    return registry.live() if version is None else registry.get(version)
 
 
 def promotion_problems(

@@ -180,13 +180,24 @@ class Trainer(Protocol):
 
 
 class ModelRegistry(Protocol):
-    """The model versions there are, and which one is live (answers in the app, `predict`, `evaluate`)."""
+    """The model versions there are, and which one is live (answers in the app, `predict`, `evaluate`): shared
+    by every process that uses the same database. Raises DigitrecError for an unknown version."""
 
     def list(self) -> list[ModelRecord]: ...
 
+    def get(self, version: str) -> ModelRecord:
+        """That version, its `location` a local file of its checkpoint (what a trainer loads)."""
+        ...
+
     def live(self) -> ModelRecord: ...
 
-    def promote(self, version: str) -> ModelRecord: ...
+    def register(self, checkpoint: Path) -> ModelRecord:
+        """Add the version in a checkpoint file (with its ONNX twin); again with the same file: no change."""
+        ...
+
+    def promote(self, version: str) -> ModelRecord:
+        """Make `version` live; of two promotions at once, one happens after the other."""
+        ...
 
     def rollback(self) -> ModelRecord:
         """Make the version that was live before the last promotion live again."""

@@ -27,6 +27,8 @@ from digitrec.entrypoints.cli_common import (
     container_from,
     database_options,
     epoch_metrics_writer,
+    registry_config,
+    registry_options,
 )
 from digitrec.entrypoints.formatting import percent
 
@@ -85,7 +87,7 @@ def cli(verbose: bool) -> None:
     default=None,
     help="Train on only the first N MNIST training images: a quick trial.",
 )
-@MODELS_DIR_OPTION
+@registry_options
 @PLOTS_DIR_OPTION
 @METRICS_JSONL_OPTION
 @click.pass_context
@@ -101,17 +103,22 @@ def train(
     no_augment: bool,
     mnist_limit: int | None,
     models_dir: Path,
+    database_url: str,
+    database_timeout: float | None,
     plots_dir: Path,
     metrics_jsonl: Path | None,
 ) -> None:
-    """Train a CNN on MNIST; write the checkpoint to --models-dir and plots to --plots-dir.
+    """Train a CNN on MNIST; write the checkpoint to --models-dir, register it in the database (not live),
+    and write plots to --plots-dir.
 
     Under `torchrun --nproc-per-node N -m digitrec train ...` the N processes train one model with
-    DistributedDataParallel (gloo on CPU, NCCL on GPU); only the first writes the checkpoint and plots."""
+    DistributedDataParallel (gloo on CPU, NCCL on GPU); only the first writes the checkpoint, registers it
+    and plots."""
     from digitrec.domain.learning import train_model
 
     processes = torchrun_processes(os.environ)
-    container = container_from(ctx, data_dir=str(data_dir), models_dir=str(models_dir), processes=processes)
+    registry = registry_config(models_dir, database_url, database_timeout)
+    container = container_from(ctx, data_dir=str(data_dir), processes=processes, **registry)
     config = TrainConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -123,7 +130,8 @@ def train(
         mnist_limit=mnist_limit,
     )
     with epoch_metrics_writer(metrics_jsonl if not processes or processes["rank"] == 0 else None) as on_epoch:
-        run, plots = train_model(container.trainer(), container.plotter(), config, plots_dir, on_epoch)
+        trainer, plotter = container.trainer(), container.plotter()
+        run, plots = train_model(trainer, plotter, container.models(), config, plots_dir, on_epoch)
     if run is None:  # another process of a distributed run writes and reports the model
         return
     echo_run(run)
@@ -159,7 +167,10 @@ def echo_run(run: TrainingRun) -> None:
             f"{percent(calibration.non_digits_refused, 1)} of validation non-digits "
             f"(AUROC {calibration.auroc:.4f})"
         )
-    click.echo(f"checkpoint: {run.checkpoint_path}")
+    click.echo(
+        f"checkpoint: {run.checkpoint_path} (registered as {run.version}; make it live with "
+        f"`digitrec models promote {run.version}`)"
+    )
 
 
 @cli.command()

@@ -84,8 +84,19 @@ MODELS_DIR_OPTION = click.option(
     show_default=True,
     envvar="DIGITREC_MODELS_DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where model versions are kept and which one is live (models/live.json).",
+    help="Where `train` writes checkpoints and the registry keeps local copies of its versions (the registry "
+    "is in the database; a live.json here from an older digitrec is imported once).",
 )
+
+
+def registry_options(command: Callable) -> Callable:
+    """--models-dir plus the database options: what every command that reads the model registry takes."""
+    return MODELS_DIR_OPTION(database_options(command))
+
+
+def registry_config(models_dir: Path, database_url: str, database_timeout: float | None) -> dict[str, object]:
+    return {"models_dir": str(models_dir), "database_url": database_url, "database_timeout": database_timeout}
+
 
 MODEL_OPTION = click.option(
     "--model",
@@ -128,9 +139,10 @@ RUNTIME_OPTION = click.option(
 )
 
 
-def classifier_from(ctx: click.Context, model_path: Path | None, models_dir: Path, runtime: str = "auto"):
-    config = {"model_path": str(model_path) if model_path else None, "models_dir": str(models_dir)}
-    return container_from(ctx, **config, runtime=runtime).classifier()
+def classifier_from(ctx: click.Context, model_path: Path | None, runtime: str, **registry: Any):
+    """The classifier of --model, else the registry's live model (`registry`: see registry_config)."""
+    model = str(model_path) if model_path else None
+    return container_from(ctx, model_path=model, runtime=runtime, **registry_config(**registry)).classifier()
 
 
 @contextmanager

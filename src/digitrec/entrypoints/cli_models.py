@@ -21,6 +21,8 @@ from digitrec.entrypoints.cli_common import (
     database_options,
     epoch_metrics_writer,
     json_option,
+    registry_config,
+    registry_options,
 )
 from digitrec.entrypoints.formatting import percent
 
@@ -96,23 +98,24 @@ def echo_finetuned(result: FineTuneResult) -> None:
         f"  MNIST test:           {percent(result.test_before)} -> {percent(result.run.test_accuracy)}"
     )
     click.echo(
-        f"checkpoint: {result.run.checkpoint_path}\n"
+        f"checkpoint: {result.run.checkpoint_path} (registered)\n"
         f"make it live with: digitrec models promote {result.run.version}"
     )
 
 
 @click.group(cls=DigitrecGroup)
 def models() -> None:
-    """List model versions, choose the live one, roll back."""
+    """List model versions, import one, choose the live one, roll back: in the database, so every machine
+    that uses it (app replicas, workers) follows."""
 
 
 @models.command("list")
-@MODELS_DIR_OPTION
+@registry_options
 @json_option("every version's fields")
 @click.pass_context
-def list_models(ctx: click.Context, models_dir: Path, as_json: bool) -> None:
+def list_models(ctx: click.Context, as_json: bool, **registry: Any) -> None:
     """Every version: parent, created, MNIST test and held-out submission accuracy, which one is live."""
-    records = container_from(ctx, models_dir=str(models_dir)).models().list()
+    records = container_from(ctx, **registry_config(**registry)).models().list()
     if as_json:
         click.echo(json.dumps([r.summary() for r in records], indent=2))
         return
@@ -124,23 +127,38 @@ def list_models(ctx: click.Context, models_dir: Path, as_json: bool) -> None:
         )
 
 
+@models.command("import")
+@click.argument("checkpoint", type=click.Path(dir_okay=False, path_type=Path))
+@registry_options
+@click.pass_context
+def import_model(ctx: click.Context, checkpoint: Path, **registry: Any) -> None:
+    """Register the model version in CHECKPOINT (a .pt file; its .onnx twin beside it is stored too), not
+    live. Importing the same file again changes nothing."""
+    record = container_from(ctx, **registry_config(**registry)).models().register(checkpoint)
+    twin = "with" if checkpoint.with_suffix(".onnx").is_file() else "without"
+    click.echo(
+        f"{record.version} registered ({twin} an ONNX twin; MNIST test {percent(record.test_accuracy)})"
+    )
+    click.echo(f"make it live with: digitrec models promote {record.version}")
+
+
 @models.command()
 @click.argument("version")
-@MODELS_DIR_OPTION
+@registry_options
 @click.option("--force", is_flag=True, help="Promote even if it is worse on MNIST test than the live model.")
 @click.pass_context
-def promote(ctx: click.Context, version: str, models_dir: Path, force: bool) -> None:
-    """Make VERSION the live model; a running app switches to it on its next prediction."""
+def promote(ctx: click.Context, version: str, force: bool, **registry: Any) -> None:
+    """Make VERSION the live model; every running app switches to it within a few seconds."""
     from digitrec.domain.model_versions import promote_model
 
-    record = promote_model(container_from(ctx, models_dir=str(models_dir)).models(), version, force=force)
+    record = promote_model(container_from(ctx, **registry_config(**registry)).models(), version, force=force)
     click.echo(f"{record.version} is live (MNIST test {percent(record.test_accuracy)})")
 
 
 @models.command()
-@MODELS_DIR_OPTION
+@registry_options
 @click.pass_context
-def rollback(ctx: click.Context, models_dir: Path) -> None:
+def rollback(ctx: click.Context, **registry: Any) -> None:
     """Make the version that was live before the last promotion live again."""
-    record = container_from(ctx, models_dir=str(models_dir)).models().rollback()
+    record = container_from(ctx, **registry_config(**registry)).models().rollback()
     click.echo(f"{record.version} is live again (MNIST test {percent(record.test_accuracy)})")

@@ -14,12 +14,12 @@ from digitrec.domain.predictions import Prediction
 from digitrec.domain.recognition import Evaluation
 from digitrec.entrypoints.cli_common import (
     MODEL_OPTION,
-    MODELS_DIR_OPTION,
     RUNTIME_OPTION,
     classifier_from,
     container_from,
     echo_confusion,
     json_option,
+    registry_options,
 )
 from digitrec.entrypoints.formatting import percent
 
@@ -27,7 +27,7 @@ from digitrec.entrypoints.formatting import percent
 @click.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @MODEL_OPTION
-@MODELS_DIR_OPTION
+@registry_options
 @RUNTIME_OPTION
 @json_option("a list of {file, digit, confidence, probabilities, is_digit, number, digits}")
 @click.pass_context
@@ -36,6 +36,8 @@ def predict(
     images: tuple[Path, ...],
     model_path: Path | None,
     models_dir: Path,
+    database_url: str,
+    database_timeout: float | None,
     runtime: str,
     as_json: bool,
 ) -> None:
@@ -50,7 +52,14 @@ def predict(
     from digitrec.domain.numbers import read_number
     from digitrec.domain.recognition import recognise
 
-    classifier = classifier_from(ctx, model_path, models_dir, runtime)
+    classifier = classifier_from(
+        ctx,
+        model_path,
+        runtime,
+        models_dir=models_dir,
+        database_url=database_url,
+        database_timeout=database_timeout,
+    )
     codec = container_from(ctx).images()
     results, failed = [], 0
     for path in images:
@@ -101,7 +110,7 @@ def verdict_of(prediction: Prediction) -> str:
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @MODEL_OPTION
-@MODELS_DIR_OPTION
+@registry_options
 @RUNTIME_OPTION
 @json_option("{n, accuracy, per_class, confusion, refused, non_digits, non_digits_refused}")
 @click.option(
@@ -118,6 +127,8 @@ def evaluate(
     folder: Path,
     model_path: Path | None,
     models_dir: Path,
+    database_url: str,
+    database_timeout: float | None,
     runtime: str,
     as_json: bool,
     plot: Path | None,
@@ -132,7 +143,14 @@ def evaluate(
 
     from digitrec.domain.recognition import evaluate_folder
 
-    classifier = classifier_from(ctx, model_path, models_dir, runtime)
+    classifier = classifier_from(
+        ctx,
+        model_path,
+        runtime,
+        models_dir=models_dir,
+        database_url=database_url,
+        database_timeout=database_timeout,
+    )
     container = container_from(ctx)
     if numbers:
         from digitrec.domain.numbers import evaluate_number_folder

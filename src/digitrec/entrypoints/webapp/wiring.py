@@ -1,7 +1,8 @@
 """The app's container: built once per process from the environment, shared by every session.
 
 `digitrec serve` passes DIGITREC_DATABASE_URL, DIGITREC_DATABASE_TIMEOUT, DIGITREC_MODEL,
-DIGITREC_MODELS_DIR and DIGITREC_ADMIN_PASSWORD through to `streamlit run`. Tests replace `build_container`
+DIGITREC_MODELS_DIR, DIGITREC_RUNTIME, DIGITREC_LIVE_CHECK_SECONDS and DIGITREC_ADMIN_PASSWORD through to
+`streamlit run`. Tests replace `build_container`
 (and call `get_container.clear()`) to hand the app a container with fakes swapped in.
 """
 
@@ -23,27 +24,35 @@ from digitrec.domain.ports import Classifier
 from digitrec.settings import MAX_DATABASE_TIMEOUT
 
 
-def database_timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= MAX_DATABASE_TIMEOUT:  # also refuses nan
-        raise ValueError(
-            f"DIGITREC_DATABASE_TIMEOUT must be a number of seconds above 0 and at most "
-            f"{MAX_DATABASE_TIMEOUT:g}, not {text!r}"
-        )
-    return value
+def seconds(variable: str, most: float) -> Callable[[str], float]:
+    """How to read `variable`: a number of seconds above 0 and at most `most`; ValueError otherwise."""
+
+    def read(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 < value <= most:  # also refuses nan
+            raise ValueError(
+                f"{variable} must be a number of seconds above 0 and at most {most:g}, not {text!r}"
+            )
+        return value
+
+    return read
 
 
 # Environment variable -> (configuration key, how to read its text).
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "DIGITREC_DATABASE_URL": ("database_url", str),
-    "DIGITREC_DATABASE_TIMEOUT": ("database_timeout", database_timeout),
+    "DIGITREC_DATABASE_TIMEOUT": (
+        "database_timeout",
+        seconds("DIGITREC_DATABASE_TIMEOUT", MAX_DATABASE_TIMEOUT),
+    ),
     "DIGITREC_MODEL": ("model_path", str),
     "DIGITREC_MODELS_DIR": ("models_dir", str),
     "DIGITREC_ADMIN_PASSWORD": ("admin_password", str),
     "DIGITREC_RUNTIME": ("runtime", str),
+    "DIGITREC_LIVE_CHECK_SECONDS": ("live_check_seconds", seconds("DIGITREC_LIVE_CHECK_SECONDS", 3600)),
 }
 
 HOW_TO_GET_A_MODEL = (
