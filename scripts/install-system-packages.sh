@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages the tests and benchmarks need beyond Python: Chromium for the browser test, the PostgreSQL
 # server (the tests start a throwaway cluster of their own on a loopback port; none is configured or started
-# here), and the handwriting fonts benchmarks/heldout_testsets.py draws held-out digits and letters in.
+# here), Docker's engine, docker-compose and debootstrap for the container test (which starts its own dockerd
+# and builds its own base images), and the handwriting fonts benchmarks/heldout_testsets.py draws held-out
+# digits and letters in.
 # Idempotent: installs only what is missing. Needs root (or sudo) the first time.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 for font in comic-neue:opentype/comic-neue/ComicNeue-Regular.otf bwht:opentype/bwht/BecauseWeBuild-Regular.otf \
     dancingscript:opentype/dancingscript/DancingScript-Regular.otf breip:truetype/breip/Breip.ttf \
     ecolier-court:truetype/ecolier-court/Ecolier-court.ttf dkg-handwriting:truetype/fifthhorseman/dkg.ttf \

@@ -3,10 +3,10 @@
 import json
 
 from click.testing import CliRunner
-from test_model_registry_contract import SHIPPED, version_like_shipped
 
 from digitrec.containers import Container
 from digitrec.entrypoints.cli import cli
+from model_files import SHIPPED, version_like_shipped
 
 
 def run(*args):

@@ -4,8 +4,8 @@ saliency picks out the strokes the answer depends on."""
 import numpy as np
 import pytest
 
-from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.memory_models import InMemoryModelRegistry
+from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.model_registry import LiveClassifier
 from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
 from digitrec.domain.preprocessing import preprocess_canvas

@@ -174,8 +174,12 @@ def echo_run(run: TrainingRun) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, envvar="DIGITREC_HOST", help="Address to listen on."
+)
+@click.option(
+    "--port", default=8501, show_default=True, envvar="DIGITREC_PORT", type=click.IntRange(1, 65535)
+)
 @database_options
 @MODEL_OPTION
 @MODELS_DIR_OPTION
