@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,10 +38,11 @@ def debian_mirror_and_suite() -> tuple[str, str]:
 
 
 @contextmanager
-def docker_engine(folder: Path) -> Iterator[dict[str, str]]:
-    """dockerd on a socket in `folder`, stopped (and its state removed) afterwards: the environment that
-    points docker and docker-compose at it."""
-    folder.mkdir(parents=True, exist_ok=True)
+def docker_engine() -> Iterator[dict[str, str]]:
+    """dockerd on a socket of its own, stopped (and its state removed) afterwards: the environment that points
+    docker and docker-compose at it. Its folder has a short path: containerd's sockets live in it, and a
+    socket's path has at most 107 characters."""
+    folder = Path(tempfile.mkdtemp(prefix="digitrec-docker-", dir="/tmp"))
     socket = folder / "docker.sock"
     command = [
         "dockerd",
@@ -70,7 +72,21 @@ def docker_engine(folder: Path) -> Iterator[dict[str, str]]:
             daemon.kill()
             daemon.wait()
         log.close()
-        subprocess.run(["rm", "-rf", str(folder / "data"), str(folder / "exec")], check=False)
+        unmount_under(folder)
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+def unmount_under(folder: Path) -> None:
+    """What dockerd left mounted in `folder` (its network namespace, overlays), innermost first."""
+    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+    for point in sorted((m for m in mounts if m.startswith(f"{folder}/")), reverse=True):
+        subprocess.run(["umount", "--lazy", point], check=False, capture_output=True)
+
+
+def image_size(environment: dict[str, str], image: str) -> int:
+    """The image's size in bytes, as `docker image ls` counts it."""
+    inspect = ["docker", "image", "inspect", "--format", "{{.Size}}", image]
+    return int(subprocess.run(inspect, env=environment, capture_output=True, text=True, check=True).stdout)
 
 
 def debian_python_image(environment: dict[str, str], folder: Path, tag: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from docker_stack import debian_python_image, docker_engine, missing_tools
+from docker_stack import debian_python_image, docker_engine, image_size, missing_tools
 from test_browser import CHROMIUM, CHROMIUM_ARGS, ONE, SEVEN, draw, draw_page, label_option, require
 
 from model_files import version_like_shipped
@@ -39,7 +39,7 @@ def stack(tmp_path):
         if os.environ.get("CI"):
             pytest.fail(f"the container test {reason}; CI must run it", pytrace=False)
         pytest.skip(reason)
-    with docker_engine(tmp_path / "docker") as environment:
+    with docker_engine() as environment:
         base = debian_python_image(environment, tmp_path, "digitrec-test/debian-python")
         build = ["docker", "build", "--network", "host", "--build-arg", f"BASE_IMAGE={base}"]
         postgres = "digitrec-test/postgres"
@@ -50,6 +50,8 @@ def stack(tmp_path):
         compose = ["docker-compose", "-p", PROJECT, "-f", str(REPO / "compose.yaml")]
         compose += ["-f", str(here / "compose.hostnet.yaml")]
         run([*compose, "build", "app"], environment, timeout=1200)
+        sizes = {name: image_size(environment, name) / 1e6 for name in (base, postgres, "digitrec-serving")}
+        print("\nimage sizes: " + ", ".join(f"{name} {size:,.0f} MB" for name, size in sizes.items()))
         run([*compose, "up", "-d", "db"], environment)
         ports = [free_port(), free_port()]
         try:

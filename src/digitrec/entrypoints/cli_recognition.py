@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,11 +36,9 @@ def predict(
     ctx: click.Context,
     images: tuple[Path, ...],
     model_path: Path | None,
-    models_dir: Path,
-    database_url: str,
-    database_timeout: float | None,
     runtime: str,
     as_json: bool,
+    **registry: Any,
 ) -> None:
     """Recognise the digit, or the number, drawn in each IMAGE (PNG, JPEG, ...; any size, either polarity).
 
@@ -52,14 +51,7 @@ def predict(
     from digitrec.domain.numbers import read_number
     from digitrec.domain.recognition import recognise
 
-    classifier = classifier_from(
-        ctx,
-        model_path,
-        runtime,
-        models_dir=models_dir,
-        database_url=database_url,
-        database_timeout=database_timeout,
-    )
+    classifier = classifier_from(ctx, model_path, runtime, **registry)
     codec = container_from(ctx).images()
     results, failed = [], 0
     for path in images:
@@ -126,13 +118,11 @@ def evaluate(
     ctx: click.Context,
     folder: Path,
     model_path: Path | None,
-    models_dir: Path,
-    database_url: str,
-    database_timeout: float | None,
     runtime: str,
     as_json: bool,
     plot: Path | None,
     numbers: bool,
+    **registry: Any,
 ) -> None:
     """Score the model on FOLDER/labels.csv (columns file,label) and the images it lists.
 
@@ -143,14 +133,7 @@ def evaluate(
 
     from digitrec.domain.recognition import evaluate_folder
 
-    classifier = classifier_from(
-        ctx,
-        model_path,
-        runtime,
-        models_dir=models_dir,
-        database_url=database_url,
-        database_timeout=database_timeout,
-    )
+    classifier = classifier_from(ctx, model_path, runtime, **registry)
     container = container_from(ctx)
     if numbers:
         from digitrec.domain.numbers import evaluate_number_folder

@@ -5,6 +5,7 @@ set -eu
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
     printf '%s\n' "$POSTGRES_PASSWORD" > /tmp/pwfile
     initdb --username="$POSTGRES_USER" --pwfile=/tmp/pwfile --auth-host=scram-sha-256 --auth-local=trust \
+        --encoding=UTF8 --locale=C.UTF-8 \
         -D "$PGDATA" >/dev/null
     rm /tmp/pwfile
     echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
