@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from digitrec.adapters.model_registry import (
     NOTHING_TO_ROLL_BACK,
@@ -72,10 +72,11 @@ class SqlModelRegistry:
     def live_location(self) -> Path:
         """A local copy of the live checkpoint: one small query (a copy the first time a version is live)."""
         with self._reading() as connection:
+            live = func.coalesce(live_model.c.version, self._shipped_version)
             row = connection.execute(
-                select(model_versions.c.version, model_versions.c.checkpoint_sha256).where(
-                    model_versions.c.version == self._live_version(connection)
-                )
+                select(model_versions.c.version, model_versions.c.checkpoint_sha256)
+                .join_from(live_model, model_versions, model_versions.c.version == live)
+                .where(live_model.c.id == 1)
             ).one()
             return self._local_copy(connection, row)
 
