@@ -83,7 +83,7 @@ def main() -> None:
                 "models_dir": workdir,
                 "download": False,
                 "progress": False,
-                "storage": {"backend": "memory"},
+                "database_url": "memory://",
             }
         )
         repo, registry = container.submissions(), container.models()

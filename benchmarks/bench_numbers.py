@@ -83,7 +83,9 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--runs", type=int, default=500)
     args = parser.parse_args()
-    classifier = Container().classifier()
+    container = Container()
+    container.config.from_dict({"database_url": "memory://"})  # the shipped model, no database file
+    classifier = container.classifier()
     accuracy_table(classifier, args.folder)
     timing(classifier, args.folder, args.runs)
 

@@ -28,7 +28,7 @@ import numpy as np
 from digitrec.containers import Container
 from digitrec.domain.recognition import recognise
 container = Container()
-container.config.from_dict({"runtime": runtime, "models_dir": "/nonexistent-models"})
+container.config.from_dict({"runtime": runtime, "models_dir": "/nonexistent-models", "database_url": "memory://"})
 classifier = container.classifier()
 canvas = np.zeros((280, 280, 4), np.uint8)
 canvas[..., 3] = 255

@@ -37,7 +37,9 @@ def testset():
 
 @pytest.fixture(scope="module")
 def classifier():
-    return Container().classifier()
+    container = Container()
+    container.config.from_dict({"database_url": "memory://"})  # the shipped model, no database file
+    return container.classifier()
 
 
 @pytest.fixture(scope="module")

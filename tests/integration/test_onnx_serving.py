@@ -42,7 +42,9 @@ def test_the_onnx_twin_gives_the_same_answers_as_the_checkpoint(mnist_dir):
 
 def test_the_container_serves_onnx_when_asked_and_a_missing_twin_is_a_clear_error(tmp_path):
     container = Container()
-    container.config.from_dict({"models_dir": str(tmp_path / "models"), "runtime": "onnx"})
+    container.config.from_dict(
+        {"database_url": "memory://", "models_dir": str(tmp_path / "models"), "runtime": "onnx"}
+    )
     live = container.classifier()
     assert type(live.current()).__name__ == "OnnxClassifier"
     assert live.info.version == TorchClassifier(shipped_model_path()).info.version
