@@ -114,9 +114,21 @@ def test_every_replica_follows_a_promotion_at_its_next_check(sql_url, tmp_path):
     assert {r.info.version for r in replicas} == {SHIPPED["version"]}
 
 
+def test_a_promotion_made_in_the_same_process_is_followed_at_once(url, tmp_path):
+    """An operator promotes on this replica's Models page: its sidebar shows the new model on that very
+    rerun, without waiting for the next check."""
+    registry = open_registry(url, tmp_path / "models").models()
+    registry.register(version_like_shipped(tmp_path / "upload", "ft-here", 0.996))
+    live = LiveClassifier(registry, "onnx", 3600.0, lambda: 0.0)  # the clock never moves
+    registry.promote("ft-here")
+    assert live.info.version == "ft-here"
+    registry.rollback()
+    assert live.info.version == SHIPPED["version"]
+
+
 def test_a_serving_process_keeps_its_model_while_the_registry_is_unreachable(tmp_path):
     class FlakyRegistry:
-        down = False
+        down, changes = False, 0
 
         def live_location(self):
             if self.down:

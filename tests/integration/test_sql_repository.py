@@ -10,7 +10,7 @@ import time
 import psycopg
 import pytest
 from postgres_cluster import ThrowawayCluster, libpq_url, server_binaries
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import OperationalError
 
 from digitrec.adapters.sql_migrations import upgrade_database
@@ -212,3 +212,25 @@ def test_a_postgresql_server_that_goes_down_and_comes_back(postgres_server, make
         assert [s.image_png for s in repo.latest(10)] == [
             make_submission(seed=seed).image_png for seed in (3, 1)
         ]
+
+
+def test_a_sql_ascii_postgresql_database_works_as_a_utf8_one(postgres_server, make_submission):
+    """initdb without a locale makes SQL_ASCII databases, where psycopg hands text back as bytes: the engine
+    asks for UTF-8, so submissions and the model registry work there too."""
+    name = "digitrec_sql_ascii"
+    with psycopg.connect(libpq_url(postgres_server), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(
+            f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+        )
+    url = make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    engine = create_sql_engine(url, timeout=10)
+    try:
+        upgrade_database(engine)
+        repo = SqlSubmissionRepository(engine)
+        stored = repo.get(repo.add(make_submission(label=5, predicted=5)))
+        assert stored.label == 5 and isinstance(stored.model_version, str)
+    finally:
+        engine.dispose()
+        with psycopg.connect(libpq_url(postgres_server), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -24,6 +24,7 @@ class InMemoryModelRegistry:
         self._lock = threading.Lock()
         self._records: dict[str, tuple[ModelRecord, str]] = {}  # version -> (record, checkpoint sha256)
         self._promotions: list[str] = []  # standing promotions, oldest first
+        self.changes = 0  # promotions and rollbacks made through this object (LiveClassifier follows them)
         shipped_files = read_model_files(shipped)
         self._shipped = shipped_files.record.version
         found, chain = older_folder(models_dir)
@@ -65,6 +66,7 @@ class InMemoryModelRegistry:
                 raise unknown_version(version)
             if self._live_version() != version:
                 self._promotions.append(version)
+            self.changes += 1
         return self.get(version)
 
     def rollback(self) -> ModelRecord:
@@ -72,6 +74,7 @@ class InMemoryModelRegistry:
             if not self._promotions:
                 raise DigitrecError(NOTHING_TO_ROLL_BACK)
             self._promotions.pop()
+            self.changes += 1
         return self.live()
 
     def _live_version(self) -> str:

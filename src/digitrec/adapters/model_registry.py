@@ -119,6 +119,8 @@ def already_registered(version: str) -> DigitrecError:
 
 
 class LivePointer(Protocol):
+    changes: int  # promotions and rollbacks made through this object: followed at once, not at the next check
+
     def live_location(self) -> Path:
         """A local file of the live version's checkpoint (its ONNX twin beside it)."""
         ...
@@ -127,7 +129,8 @@ class LivePointer(Protocol):
 class LiveClassifier:
     """The `Classifier` port over whatever model is live. It asks the registry which one at most every
     `check_every` seconds and loads a newly promoted model, so that every running app process switches
-    without a restart; while the registry can't answer it keeps serving the model it has."""
+    without a restart; a promotion made through its own registry object (an operator on this process's
+    Models page) it follows at once. While the registry can't answer it keeps serving the model it has."""
 
     def __init__(
         self,
@@ -141,13 +144,14 @@ class LiveClassifier:
         self._location: Path | None = None
         self._classifier = None
         self._next_check = 0.0
+        self._changes_seen = -1
         self.current()  # a missing or broken model is reported now, not at the first drawing
 
     def current(self):
         with self._lock:
-            now = self._clock()
-            if self._classifier is None or now >= self._next_check:
-                self._next_check = now + self.check_every
+            now, changes = self._clock(), self.registry.changes
+            if self._classifier is None or now >= self._next_check or changes != self._changes_seen:
+                self._next_check, self._changes_seen = now + self.check_every, changes
                 self._follow_the_pointer()
             return self._classifier
 

@@ -42,6 +42,7 @@ class SqlModelRegistry:
         self._engine, self.shipped, self.models_dir = engine, Path(shipped), Path(models_dir)
         self.cache_dir = self.models_dir / CACHE_FOLDER
         self._shipped_version: str | None = None
+        self.changes = 0  # promotions and rollbacks made through this object (LiveClassifier follows them)
 
     # -- reading ---------------------------------------------------------------------------------------
     def list(self) -> list[ModelRecord]:
@@ -99,6 +100,7 @@ class SqlModelRegistry:
                 raise unknown_version(version)
             if self._live_version(connection) != version:  # promoting the live version again changes nothing
                 make_live(connection, version)
+        self.changes += 1
         return self.get(version)
 
     def rollback(self) -> ModelRecord:
@@ -126,6 +128,7 @@ class SqlModelRegistry:
             connection.execute(
                 update(live_model).where(live_model.c.id == 1).values(version=before, changed_at=now)
             )
+        self.changes += 1
         return self.live()
 
     # -- inside ----------------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ def create_sql_engine(url: str, timeout: float = DATABASE_TIMEOUT) -> Engine:
     """An engine for `url` that waits at most about `timeout` seconds for a lock or a connection.
 
     SQLite gets WAL (readers never block the writer) and a busy timeout, so that several threads and
-    processes can share the file. PostgreSQL gets a connect timeout and a lock timeout (unless the URL sets
-    them), and connections are checked before use, so a restarted server is reconnected to."""
+    processes can share the file. PostgreSQL gets a connect timeout, a lock timeout and UTF-8 text (unless
+    the URL sets them), and connections are checked before use, so a restarted server is reconnected to."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         connect_args: dict[str, Any] = {}
@@ -48,6 +48,8 @@ def create_sql_engine(url: str, timeout: float = DATABASE_TIMEOUT) -> Engine:
                 connect_args["connect_timeout"] = max(2, math.ceil(timeout))  # libpq's minimum is 2 s
             if "options" not in parsed.query:
                 connect_args["options"] = f"-c lock_timeout={round(timeout * 1000)}"
+            # Text as str even in a SQL_ASCII database (initdb without a locale), where psycopg gives bytes.
+            connect_args.setdefault("client_encoding", parsed.query.get("client_encoding", "utf8"))
         return create_engine(parsed, pool_pre_ping=True, pool_timeout=timeout, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
         try:
