@@ -198,3 +198,12 @@ def test_the_older_folder_is_imported_once(sql_url, tmp_path):
     version_like_shipped(tmp_path / "models", "ft-late")
     again = open_registry(sql_url, tmp_path / "models").models()
     assert again.live().version == "ft-c" and "ft-late" not in [r.version for r in again.list()]
+
+
+def test_a_clashing_file_in_the_older_folder_is_skipped_not_fatal(url, tmp_path):
+    """A checkpoint that calls itself the shipped version but holds other weights is not imported."""
+    version_like_shipped(tmp_path / "models", SHIPPED["version"], 0.5)
+    version_like_shipped(tmp_path / "models", "ft-fine")
+    registry = open_registry(url, tmp_path / "models").models()
+    assert registry.get(SHIPPED["version"]).test_accuracy == SHIPPED["metrics"]["test_accuracy"]
+    assert "ft-fine" in [r.version for r in registry.list()]

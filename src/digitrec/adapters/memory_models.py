@@ -29,7 +29,8 @@ class InMemoryModelRegistry:
         self._shipped = shipped_files.record.version
         found, chain = older_folder(models_dir)
         for files in [shipped_files, *found]:
-            self._records[files.record.version] = (files.record, files.sha256)
+            if self._records.get(files.record.version, (None, files.sha256))[1] == files.sha256:
+                self._records[files.record.version] = (files.record, files.sha256)
         for version in chain:
             if version in self._records and self._live_version() != version:
                 self._promotions.append(version)

@@ -9,6 +9,7 @@ versions it made live."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -32,6 +33,8 @@ from digitrec.adapters.orm import live_model, model_promotions, model_versions
 from digitrec.adapters.sql_repository import storage_errors
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.training import EpochMetrics, ModelRecord
+
+log = logging.getLogger(__name__)
 
 CACHE_FOLDER = ".registry-cache"
 SUMMARY_COLUMNS = [c for c in model_versions.c if c.name not in ("checkpoint", "onnx")]
@@ -91,12 +94,7 @@ class SqlModelRegistry:
     def promote(self, version: str) -> ModelRecord:
         with self._writing() as connection:
             lock_pointer(connection)
-            if (
-                connection.execute(
-                    select(model_versions.c.version).where(model_versions.c.version == version)
-                ).first()
-                is None
-            ):
+            if not self._has(connection, version):
                 raise unknown_version(version)
             if self._live_version(connection) != version:  # promoting the live version again changes nothing
                 make_live(connection, version)
@@ -162,7 +160,10 @@ class SqlModelRegistry:
             if not connection.execute(select(live_model.c.folder_imported)).scalar_one():
                 found, chain = older_folder(self.models_dir)
                 for files in found:
-                    self._add(connection, files)
+                    try:
+                        self._add(connection, files)
+                    except DigitrecError as exc:  # one clashing file must not make the registry unusable
+                        log.warning("not importing %s: %s", files.record.location, exc)
                 for version in chain:
                     if self._has(connection, version) and self._live_version(connection) != version:
                         make_live(connection, version)
