@@ -60,7 +60,8 @@ DATABASE_URL_OPTION = click.option(
     envvar="DIGITREC_DATABASE_URL",
     default=settings.DATABASE_URL,
     show_default=True,
-    help="Submission database, a SQLAlchemy URL (PostgreSQL: postgresql+psycopg://user:password@host/db); "
+    help="Database of submissions and model versions, a SQLAlchemy URL (PostgreSQL: "
+    "postgresql+psycopg://user:password@host/db); "
     f"a SQLite file is created when missing; {settings.MEMORY_DATABASE_URL} keeps a throwaway store in "
     "memory (a demo: nothing survives the process).",
 )
