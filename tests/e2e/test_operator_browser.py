@@ -29,10 +29,10 @@ PASSWORD = "e2e operator password"
 MISLABELLED = (3, 17, 29)  # drawings submitted with a wrong label: the Review page lists them
 
 
-def seed_drawings(database_url: str, mnist_dir: Path, count: int = 40) -> None:
+def seed_drawings(database_url: str, models_dir: Path, mnist_dir: Path, count: int = 40) -> None:
     """`count` MNIST training digits drawn as on the canvas and submitted with the shipped model's answer."""
     container = Container()
-    container.config.from_dict({"database_url": database_url})
+    container.config.from_dict({"database_url": database_url, "models_dir": str(models_dir)})
     classifier, repo = container.classifier(), container.submissions()
     mnist, rng = load_mnist(mnist_dir, download=False), np.random.default_rng(0)
     for n in range(count):
@@ -59,7 +59,7 @@ def test_an_operator_fine_tunes_watches_promotes_and_the_sidebar_switches(tmp_pa
     from playwright.sync_api import expect, sync_playwright
 
     database, models = tmp_path / "e2e.db", tmp_path / "models"
-    seed_drawings(f"sqlite:///{database}", mnist_dir)
+    seed_drawings(f"sqlite:///{database}", models, mnist_dir)
     environment = {
         "DIGITREC_MODEL": "",
         "DIGITREC_MODELS_DIR": str(models),
