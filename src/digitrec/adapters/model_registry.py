@@ -22,11 +22,11 @@ from digitrec.domain.errors import DigitrecError, ModelNotFound, StorageUnavaila
 from digitrec.domain.explanations import CannotExplain, Explanation
 from digitrec.domain.predictions import ModelInfo, Prediction
 from digitrec.domain.training import EpochMetrics, ModelRecord
+from digitrec.settings import LIVE_CHECK_SECONDS
 
 log = logging.getLogger(__name__)
 
 LIVE_FILE = "live.json"  # the live choice of an older digitrec's models/ folder
-LIVE_CHECK_SECONDS = 2.0  # how often a serving process asks the registry which model is live
 NOTHING_TO_ROLL_BACK = "nothing to roll back to: no version was ever promoted"
 
 
