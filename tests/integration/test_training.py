@@ -92,6 +92,18 @@ def test_a_fixed_seed_on_cpu_gives_the_same_model(mnist_dir, tmp_path):
     assert first.history[0].train_loss == second.history[0].train_loss
 
 
+def test_a_run_whose_first_epoch_overruns_the_time_budget_is_cut_to_the_epochs_that_fit(
+    mnist_dir, tmp_path, caplog
+):
+    config = TrainConfig(**(SMALL.__dict__ | {"epochs": 3, "time_budget": 1e-3}))
+    with caplog.at_level("WARNING"):
+        run, epochs = train_small(mnist_dir, tmp_path / "models", config, limit=600)
+    assert [m.epoch for m in epochs] == [1]  # any real epoch takes longer than a millisecond
+    assert run.best_epoch == 1 and len(run.history) == 1
+    assert "3 epochs would take about" in caplog.text
+    assert "more than the time budget of 0 s: training only 1 of them" in caplog.text
+
+
 def test_missing_data_names_the_flag_and_layout(tmp_path):
     trainer = TorchTrainer(tmp_path / "nowhere", tmp_path / "models", download=False, progress=False)
     with pytest.raises(DatasetNotFound, match=r"--data-dir.*MNIST/raw"):

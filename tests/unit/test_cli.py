@@ -106,6 +106,15 @@ def test_data_dir_comes_from_the_environment(tmp_path):
     assert container.config.data_dir() == "/some/mnist"
 
 
+def test_the_time_budget_is_passed_through_and_zero_turns_it_off(tmp_path):
+    trainer = FakeTrainer()
+    invoke(["train", "--plots-dir", str(tmp_path)], trainer)
+    invoke(["train", "--plots-dir", str(tmp_path), "--time-budget", "120"], trainer)
+    invoke(["train", "--plots-dir", str(tmp_path), "--time-budget", "0"], trainer)
+    assert [c.time_budget for c in trainer.configs] == [TrainConfig.time_budget, 120.0, None]
+    assert invoke(["train", "--time-budget", "-1"], trainer).exit_code == 2
+
+
 def test_epochs_from_the_environment(tmp_path):
     trainer = FakeTrainer()
     invoke(["train", "--plots-dir", str(tmp_path)], trainer, env={"DIGITREC_TRAIN_EPOCHS": "3"})

@@ -28,7 +28,7 @@ from digitrec.adapters.torch_augment import augment_batch
 from digitrec.adapters.training_data import Mixture, MnistSplits
 from digitrec.domain.errors import DeviceUnavailable
 from digitrec.domain.predictions import NUM_CLASSES
-from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig
+from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig, epochs_within
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,18 @@ def one_cycle(
     return optimizer, scheduler
 
 
+def shortened(
+    optimizer: torch.optim.Optimizer, config: TrainConfig | FineTuneConfig, steps: int, done: int
+) -> torch.optim.lr_scheduler.LRScheduler:
+    """A one-cycle schedule of `steps` steps in all, picked up after the `done` steps already taken."""
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=steps, pct_start=config.warmup
+    )
+    scheduler.last_epoch = done - 1
+    scheduler.step()  # sets the learning rate and momentum of step `done`
+    return scheduler
+
+
 def measure(model: nn.Module, data: MnistSplits, epoch: int, seconds: float, train_loss: float):
     """The epoch's metrics, and its predictions on the test set (for the confusion matrix)."""
     val_loss, val_accuracy, _ = evaluate(model, data.val_x, data.val_y)
@@ -191,6 +203,21 @@ def log_epoch(metrics: EpochMetrics, epochs: int) -> None:
     )
 
 
+def within_budget(
+    config: TrainConfig | FineTuneConfig, epochs: int, seconds: float, shard: Shard, device: torch.device
+) -> int:
+    """How many epochs fit in the config's time budget, judged by the first epoch (which took `seconds`).
+    Every process of a distributed run decides on the same mean, so they stop together."""
+    fitting = epochs_within(config.time_budget, epochs, mean_over_processes(seconds, shard, device))
+    if fitting < epochs and shard.main:
+        log.warning(
+            "the first epoch took %.1f s, so %d epochs would take about %.0f s, more than the time budget of "
+            "%.0f s: training only %d of them (--time-budget 0 trains them all)",
+            seconds, epochs, seconds * epochs, config.time_budget, fitting,
+        )  # fmt: skip
+    return fitting
+
+
 def fit(
     model: nn.Module,
     data: MnistSplits,
@@ -204,28 +231,34 @@ def fit(
     progress: bool = True,
     shard: Shard = ALONE,
 ) -> Fitted:
-    """Train for `config.epochs` epochs drawn from `mixture`, measuring after each; the model ends with the
+    """Train for `config.epochs` epochs drawn from `mixture` (fewer when the first shows that they would
+    not fit in `config.time_budget`), measuring after each; the model ends with the
     weights of the best epoch by validation accuracy. Stops early once test accuracy reaches
     `target_accuracy` (a benchmarking aid: the test set never selects the weights). In a distributed run
     (`shard`), DistributedDataParallel trains and only the main process logs and calls `on_epoch`."""
     device = mixture.images.device
     trained = wrap(model, shard, device)
     per_process = math.ceil(mixture.per_epoch / shard.world_size)
-    steps = config.epochs * math.ceil(per_process / max(1, config.batch_size // shard.world_size))
-    optimizer, scheduler = one_cycle(trained, config, steps)
+    steps_per_epoch = math.ceil(per_process / max(1, config.batch_size // shard.world_size))
+    epochs = config.epochs
+    optimizer, scheduler = one_cycle(trained, config, epochs * steps_per_epoch)
     history: list[EpochMetrics] = []
     best: BestEpoch | None = None
     start = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        label, disable = f"epoch {epoch}/{config.epochs}", None if progress and shard.main else True
+    epoch = 0
+    while epoch < epochs:
+        epoch += 1
+        label, disable = f"epoch {epoch}/{epochs}", None if progress and shard.main else True
         with tqdm(total=per_process, desc=label, unit="img", leave=False, disable=disable) as bar:
             epoch_batches = batches(mixture, g, config.batch_size, augment, shard)
             loss = train_epoch(trained, optimizer, scheduler, epoch_batches, config.label_smoothing, bar)
         loss = mean_over_processes(loss, shard, device)
         metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)
         history.append(metrics)
+        if epoch == 1 and (fits := within_budget(config, epochs, metrics.seconds, shard, device)) < epochs:
+            epochs, scheduler = fits, shortened(optimizer, config, fits * steps_per_epoch, steps_per_epoch)
         if shard.main:
-            log_epoch(metrics, config.epochs)
+            log_epoch(metrics, epochs)
             if on_epoch is not None:
                 on_epoch(metrics)
         if best is None or best.beaten_by(metrics):

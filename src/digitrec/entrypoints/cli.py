@@ -87,6 +87,14 @@ def cli(verbose: bool) -> None:
     default=None,
     help="Train on only the first N MNIST training images: a quick trial.",
 )
+@click.option(
+    "--time-budget",
+    type=click.FloatRange(0),
+    default=TrainConfig.time_budget,
+    show_default=True,
+    help="Seconds the epochs may take: when the first epoch shows that all of them would take longer, the "
+    "schedule is shortened to the epochs that fit. 0: train every epoch, however long it takes.",
+)
 @registry_options
 @PLOTS_DIR_OPTION
 @METRICS_JSONL_OPTION
@@ -102,6 +110,7 @@ def train(
     target_accuracy: float | None,
     no_augment: bool,
     mnist_limit: int | None,
+    time_budget: float,
     models_dir: Path,
     database_url: str,
     database_timeout: float | None,
@@ -128,6 +137,7 @@ def train(
         target_accuracy=target_accuracy,
         augment=not no_augment,
         mnist_limit=mnist_limit,
+        time_budget=time_budget or None,
     )
     with epoch_metrics_writer(metrics_jsonl if not processes or processes["rank"] == 0 else None) as on_epoch:
         trainer, plotter = container.trainer(), container.plotter()
