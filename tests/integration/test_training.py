@@ -100,7 +100,7 @@ def test_a_run_whose_first_epoch_overruns_the_time_budget_is_cut_to_the_epochs_t
         run, epochs = train_small(mnist_dir, tmp_path / "models", config, limit=600)
     assert [m.epoch for m in epochs] == [1]  # any real epoch takes longer than a millisecond
     assert run.best_epoch == 1 and len(run.history) == 1
-    assert "3 epochs would take about" in caplog.text
+    assert "an epoch, 3 epochs would take about" in caplog.text
     assert "more than the time budget of 0 s: training only 1 of them" in caplog.text
 
 

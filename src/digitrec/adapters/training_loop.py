@@ -204,16 +204,19 @@ def log_epoch(metrics: EpochMetrics, epochs: int) -> None:
 
 
 def within_budget(
-    config: TrainConfig | FineTuneConfig, epochs: int, seconds: float, shard: Shard, device: torch.device
+    config: TrainConfig | FineTuneConfig, epochs: int, done: int, seconds: float, shard: Shard, device
 ) -> int:
-    """How many epochs fit in the config's time budget, judged by the first epoch (which took `seconds`).
-    Every process of a distributed run decides on the same mean, so they stop together."""
-    fitting = epochs_within(config.time_budget, epochs, mean_over_processes(seconds, shard, device))
+    """How many epochs fit in the config's time budget at the pace of the `done` epochs so far (which took
+    `seconds`). Every process of a distributed run decides on the same mean, so they stop together."""
+    if config.time_budget is None:
+        return epochs
+    seconds = mean_over_processes(seconds, shard, device)
+    fitting = epochs_within(config.time_budget, epochs, done, seconds)
     if fitting < epochs and shard.main:
         log.warning(
-            "the first epoch took %.1f s, so %d epochs would take about %.0f s, more than the time budget of "
-            "%.0f s: training only %d of them (--time-budget 0 trains them all)",
-            seconds, epochs, seconds * epochs, config.time_budget, fitting,
+            "at %.1f s an epoch, %d epochs would take about %.0f s, more than the time budget of %.0f s: "
+            "training only %d of them (--time-budget 0 trains them all)",
+            seconds / done, epochs, seconds / done * epochs, config.time_budget, fitting,
         )  # fmt: skip
     return fitting
 
@@ -231,8 +234,8 @@ def fit(
     progress: bool = True,
     shard: Shard = ALONE,
 ) -> Fitted:
-    """Train for `config.epochs` epochs drawn from `mixture` (fewer when the first shows that they would
-    not fit in `config.time_budget`), measuring after each; the model ends with the
+    """Train for `config.epochs` epochs drawn from `mixture` (fewer when the pace so far shows that they
+    would not fit in `config.time_budget`), measuring after each; the model ends with the
     weights of the best epoch by validation accuracy. Stops early once test accuracy reaches
     `target_accuracy` (a benchmarking aid: the test set never selects the weights). In a distributed run
     (`shard`), DistributedDataParallel trains and only the main process logs and calls `on_epoch`."""
@@ -255,8 +258,10 @@ def fit(
         loss = mean_over_processes(loss, shard, device)
         metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)
         history.append(metrics)
-        if epoch == 1 and (fits := within_budget(config, epochs, metrics.seconds, shard, device)) < epochs:
-            epochs, scheduler = fits, shortened(optimizer, config, fits * steps_per_epoch, steps_per_epoch)
+        if (fits := within_budget(config, epochs, epoch, metrics.seconds, shard, device)) < epochs:
+            epochs = fits
+            if fits > epoch:
+                scheduler = shortened(optimizer, config, fits * steps_per_epoch, epoch * steps_per_epoch)
         if shard.main:
             log_epoch(metrics, epochs)
             if on_epoch is not None:

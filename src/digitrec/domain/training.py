@@ -36,17 +36,19 @@ class TrainConfig:
     widths: tuple[int, int, int] = (16, 32, 64)  # channels of the CNN's three stages
     strided_stem: bool = True  # the first convolution halves the resolution (faster than conv + pool)
     mnist_limit: int | None = None  # only the first N MNIST training images: a quick trial (None: all)
-    # Seconds the epochs may take. When the first epoch shows that all of them would take longer (a CPU
-    # without bf16 is about 2.5x slower), the schedule is shortened to the epochs that fit. None: all.
+    # Seconds the epochs may take. When the pace of the epochs so far shows that all of them would take
+    # longer (a CPU without bf16 is about 2.5x slower), the schedule is shortened to the epochs that fit.
+    # None: every epoch.
     time_budget: float | None = 540.0
 
 
-def epochs_within(budget: float | None, planned: int, first_epoch_seconds: float) -> int:
-    """How many of `planned` epochs fit in `budget` seconds when the first took `first_epoch_seconds`
-    (at least the one already trained)."""
-    if budget is None or first_epoch_seconds * planned <= budget:
+def epochs_within(budget: float | None, planned: int, done: int, seconds: float) -> int:
+    """How many of `planned` epochs fit in `budget` seconds when the first `done` of them took `seconds`
+    (never fewer than those already trained)."""
+    pace = seconds / max(done, 1)
+    if budget is None or pace * planned <= budget:
         return planned
-    return max(1, min(planned, int(budget // max(first_epoch_seconds, 1e-9))))
+    return max(done, min(planned, int(budget // max(pace, 1e-9))))
 
 
 @dataclass(frozen=True)
