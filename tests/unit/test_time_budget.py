@@ -25,4 +25,4 @@ def test_epochs_already_trained_always_count():
 
 
 def test_the_default_budget_leaves_room_within_ten_minutes_for_drawing_and_calibrating():
-    assert TrainConfig().time_budget is not None and TrainConfig().time_budget <= 540
+    assert TrainConfig().time_budget is not None and TrainConfig().time_budget <= 510

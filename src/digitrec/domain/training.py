@@ -39,7 +39,7 @@ class TrainConfig:
     # Seconds the epochs may take. When the pace of the epochs so far shows that all of them would take
     # longer (a CPU without bf16 is about 2.5x slower), the schedule is shortened to the epochs that fit.
     # None: every epoch.
-    time_budget: float | None = 540.0
+    time_budget: float | None = 510.0
 
 
 def epochs_within(budget: float | None, planned: int, done: int, seconds: float) -> int:
