@@ -92,8 +92,9 @@ def cli(verbose: bool) -> None:
     type=click.FloatRange(0),
     default=TrainConfig.time_budget,
     show_default=True,
-    help="Seconds the epochs may take: when the first epoch shows that all of them would take longer, the "
-    "schedule is shortened to the epochs that fit. 0: train every epoch, however long it takes.",
+    help="Seconds the epochs may take: when the pace so far (checked after every epoch) shows that all of "
+    "them would take longer, the schedule is shortened to the epochs that fit. 0: train every epoch, however "
+    "long it takes.",
 )
 @registry_options
 @PLOTS_DIR_OPTION
