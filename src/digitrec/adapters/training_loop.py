@@ -165,21 +165,20 @@ def one_cycle(
         nesterov=True,
         weight_decay=config.weight_decay,
     )
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=steps, pct_start=config.warmup
-    )
-    return optimizer, scheduler
+    return optimizer, one_cycle_schedule(optimizer, config, steps)
 
 
-def shortened(
-    optimizer: torch.optim.Optimizer, config: TrainConfig | FineTuneConfig, steps: int, done: int
+def one_cycle_schedule(
+    optimizer: torch.optim.Optimizer, config: TrainConfig | FineTuneConfig, steps: int, done: int = 0
 ) -> torch.optim.lr_scheduler.LRScheduler:
-    """A one-cycle schedule of `steps` steps in all, picked up after the `done` steps already taken."""
+    """A one-cycle schedule of `steps` steps in all, picked up after the `done` steps already taken (a run
+    shortened to fit its time budget)."""
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=config.lr, total_steps=steps, pct_start=config.warmup
     )
-    scheduler.last_epoch = done - 1
-    scheduler.step()  # sets the learning rate and momentum of step `done`
+    if done:
+        scheduler.last_epoch = done - 1
+        scheduler.step()  # sets the learning rate and momentum of step `done`
     return scheduler
 
 
@@ -261,7 +260,9 @@ def fit(
         if (fits := within_budget(config, epochs, epoch, metrics.seconds, shard, device)) < epochs:
             epochs = fits
             if fits > epoch:
-                scheduler = shortened(optimizer, config, fits * steps_per_epoch, epoch * steps_per_epoch)
+                scheduler = one_cycle_schedule(
+                    optimizer, config, fits * steps_per_epoch, epoch * steps_per_epoch
+                )
         if shard.main:
             log_epoch(metrics, epochs)
             if on_epoch is not None:
