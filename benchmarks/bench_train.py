@@ -6,7 +6,7 @@ every item, test set evaluated after each epoch. Both clocks include each recipe
 and start after the data files are read. Both use the same threads (all cores by default).
 
 digitrec's run is short (seconds), so a stall of a shared machine weighs on it far more than on the
-reference's minutes: it is trained --repeats times (same seed, same weights) and the median counts; every
+reference's minutes: it is trained --repeats times (the same seed) and the median counts; every
 time is printed.
 
     python benchmarks/bench_train.py --data-dir ../shared/mnist            # digitrec's fast config
@@ -130,7 +130,12 @@ def main() -> None:
     parser.add_argument("--digitrec-config", choices=["fast", "default"], default="fast")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--repeats", type=int, default=3, help="digitrec runs (same seed); the median time counts"
+        "--repeats",
+        type=int,
+        choices=range(1, 11),
+        default=3,
+        metavar="1-10",
+        help="digitrec runs (the same seed); the median time counts",
     )
     parser.add_argument("--skip-reference", action="store_true", help="time digitrec only")
     args = parser.parse_args()
@@ -143,7 +148,7 @@ def main() -> None:
     )
     print(f"digitrec config: {config}")
 
-    runs = [digitrec_trainer(args.data_dir, config) for _ in range(max(1, args.repeats))]
+    runs = [digitrec_trainer(args.data_dir, config) for _ in range(args.repeats)]
     ours = median_run(runs)
     ref = (
         (float("nan"), 0, 0.0)
