@@ -9,7 +9,7 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.synthetic_digits import DIGIT_STYLES, synthetic_digits
 from digitrec.adapters.synthetic_letters import LETTER_STROKES
 from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
-from digitrec.adapters.torch_augment import augment_batch, normalise
+from digitrec.adapters.torch_augment import TRAINING, Augmentation, augment_batch, normalise
 from digitrec.adapters.torch_model import TorchClassifier
 from digitrec.adapters.torch_trainer import TorchTrainer
 from digitrec.domain.preprocessing import preprocess_canvas
@@ -35,6 +35,20 @@ def test_augmented_images_are_already_normalised_as_the_app_would(digits):
     again = np.stack([preprocess_canvas(image) for image in out[:, 0].numpy()])
     assert np.abs(again - out[:, 0].numpy()).mean() < 0.02
     assert (out - digits).abs().mean() > 0.05  # and it did change them
+
+
+def test_training_leaves_a_share_of_the_images_as_they_came(digits):
+    """MNIST's own form stays in the training diet: about `untouched` of a batch comes back unchanged, drawn
+    afresh for every batch, and the rest is changed."""
+    out = augment_batch(digits, torch.Generator().manual_seed(1), TRAINING)
+    same = (out == digits).flatten(1).all(1)
+    assert 0.1 < TRAINING.untouched < 0.5
+    assert abs(same.float().mean().item() - TRAINING.untouched) < 0.1
+    assert (out[~same] - digits[~same]).abs().mean() > 0.05
+    again = augment_batch(digits, torch.Generator().manual_seed(2), TRAINING)
+    assert not torch.equal(same, (again == digits).flatten(1).all(1))
+    everything = augment_batch(digits, torch.Generator().manual_seed(1), Augmentation(untouched=1.0))
+    assert torch.equal(everything, digits)
 
 
 def test_synthetic_digits_are_balanced_reproducible_model_inputs():

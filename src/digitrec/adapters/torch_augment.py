@@ -9,6 +9,9 @@ trains on exactly the kind of input it will be shown:
 2. thinner or thicker strokes (a blend towards an erosion or a dilation);
 3. for some images, the ink box stretched to a square, as scans normalised to fill their box do;
 4. for some, a low-resolution scan: the digit shrunk to 6-16 px, sometimes binarised, then enlarged again.
+
+Training leaves a share of the images as they are (`untouched`), so the network also sees digits in the form
+MNIST's own preprocessing gives them, which is the form `preprocess_canvas` gives a drawing.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class Augmentation:
     low_resolution: float = 0.15  # probability of a low-resolution scan
     resolution: tuple[int, int] = (8, 16)  # pixels across the digit's box in such a scan
     binarise: float = 0.5  # of the low-resolution scans, how many are binarised
+    untouched: float = 0.0  # probability of leaving an image as it came (training: TRAINING.untouched)
 
 
 def uniform(n: int, low: float, high: float, g: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -158,9 +162,19 @@ def low_resolution(x: torch.Tensor, aug: Augmentation, g: torch.Generator) -> to
     return out
 
 
+# What training batches get: every change, with a quarter of the images left as they are. Against changing
+# every image: MNIST test 99.53% against 99.48% (mean of three default runs on a CPU without bf16), more
+# validation non-digits refused, the development drawings read as well (README, "What works, measured").
+TRAINING = Augmentation(untouched=0.25)
+
+
 def augment_batch(x: torch.Tensor, g: torch.Generator, aug: Augmentation = Augmentation()) -> torch.Tensor:
-    """A different random change for every image of `x` (N, 1, 28, 28), then the app's normalisation."""
+    """A different random change for every image of `x` (N, 1, 28, 28), then the app's normalisation; with
+    `aug.untouched`, that share of the images (drawn at random) comes back as it went in."""
     n = x.shape[0]
-    x = change_thickness(warp(x, aug, g), aug, g).clamp_(0.0, 1.0)
-    x = normalise(x, square=chance(n, aug.fill_box, g, x.device))
-    return normalise(low_resolution(x, aug, g))
+    out = change_thickness(warp(x, aug, g), aug, g).clamp_(0.0, 1.0)
+    out = normalise(out, square=chance(n, aug.fill_box, g, x.device))
+    out = normalise(low_resolution(out, aug, g))
+    if aug.untouched <= 0:
+        return out
+    return torch.where(chance(n, aug.untouched, g, x.device).view(n, 1, 1, 1), x, out)

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 import digitrec
 from digitrec.adapters.distributed import ALONE, Shard, mean_over_processes, wrap
-from digitrec.adapters.torch_augment import augment_batch
+from digitrec.adapters.torch_augment import TRAINING, augment_batch
 from digitrec.adapters.training_data import Mixture, MnistSplits
 from digitrec.domain.errors import DeviceUnavailable
 from digitrec.domain.predictions import NUM_CLASSES
@@ -64,7 +64,7 @@ def batches(
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         images = mixture.images[idx]
-        yield (augment_batch(images, g) if augment else images), mixture.labels[idx]
+        yield (augment_batch(images, g, TRAINING) if augment else images), mixture.labels[idx]
 
 
 def train_epoch(
