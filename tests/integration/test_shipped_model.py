@@ -43,7 +43,8 @@ def mnist(mnist_dir):
 def test_the_shipped_checkpoint_says_how_it_was_made(classifier):
     payload = load_checkpoint(shipped_model_path())
     assert payload["train_config"]["seed"] == 0 and payload["train_config"]["augment"] is True
-    assert payload["metrics"]["test_accuracy"] >= 0.9955
+    assert payload["metrics"]["test_accuracy"] >= 0.995
+    assert payload["metrics"]["canvas_accuracy"] >= 0.99  # the canvas set the Models page shows
     assert classifier.info.version == payload["version"]
 
 
@@ -87,8 +88,8 @@ def test_it_reads_digits_drawn_as_pen_strokes_and_beats_a_naive_resize(classifie
         return float(np.mean([p.digit for p in predictions] == truth))
 
     ours = accuracy(preprocess_canvas)
-    assert ours >= 0.97  # measured 99.65% on 2,000 (README)
-    assert ours - accuracy(naive.naive) >= 0.15  # measured 71.3% for the naive resize
+    assert ours >= 0.97  # measured 99.95% on 2,000 (README)
+    assert ours - accuracy(naive.naive) >= 0.15  # measured 50.15% for the naive resize (README)
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,8 @@ def test_a_visitor_sees_every_version_its_curves_and_confusion_but_no_operator_b
 
     versions = table(at)
     assert list(versions["version"]) == [f"● {SHIPPED['version']}"]
-    assert versions["canvas set"][0] == "99.50%" and versions["trained on"][0] == "MNIST"
+    assert versions["canvas set"][0] == f"{100 * SHIPPED['metrics']['canvas_accuracy']:.2f}%"
+    assert versions["trained on"][0] == "MNIST"
     assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 3  # loss, accuracy, confusion
     assert at.info[0].value.startswith("Neither over- nor under-fitting")
     assert not [
