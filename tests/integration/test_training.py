@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+import digitrec.adapters.training_loop as training_loop
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_augment import augment_batch
 from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
@@ -102,6 +103,28 @@ def test_a_run_whose_first_epoch_overruns_the_time_budget_is_cut_to_the_epochs_t
     assert run.best_epoch == 1 and len(run.history) == 1
     assert "an epoch, 3 epochs would take about" in caplog.text
     assert "more than the time budget of 0 s: training only 1 of them" in caplog.text
+
+
+def test_a_run_cut_after_a_slow_first_epoch_grows_back_when_the_pace_picks_up(
+    mnist_dir, tmp_path, caplog, monkeypatch
+):
+    """A clock that makes the first epoch take 3 s and the second 1.5 s: with a budget of 10 s, 4 epochs do
+    not fit at first (12 s) and then do (9 s), and the run trains all 4."""
+    ends = iter([0.0, 3.0, 4.5, 6.0, 7.5])  # the start, then the end of each epoch
+
+    class Clock:
+        @staticmethod
+        def perf_counter():
+            return next(ends)
+
+    monkeypatch.setattr(training_loop, "time", Clock)
+    config = TrainConfig(**(SMALL.__dict__ | {"epochs": 4, "time_budget": 10.0}))
+    with caplog.at_level("INFO"):
+        run, epochs = train_small(mnist_dir, tmp_path / "models", config, limit=300)
+    assert [m.epoch for m in epochs] == [1, 2, 3, 4]
+    assert [m.seconds for m in epochs] == [3.0, 4.5, 6.0, 7.5]
+    assert "training only 3 of them" in caplog.text
+    assert "4 epochs fit in the time budget of 10 s after all: training 4" in caplog.text
 
 
 def test_missing_data_names_the_flag_and_layout(tmp_path):

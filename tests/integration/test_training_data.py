@@ -9,7 +9,13 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.synthetic_digits import DIGIT_STYLES, synthetic_digits
 from digitrec.adapters.synthetic_letters import LETTER_STROKES
 from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
-from digitrec.adapters.torch_augment import TRAINING, Augmentation, augment_batch, normalise
+from digitrec.adapters.torch_augment import (
+    TRAINING,
+    Augmentation,
+    augment_batch,
+    low_resolution,
+    normalise,
+)
 from digitrec.adapters.torch_model import TorchClassifier
 from digitrec.adapters.torch_trainer import TorchTrainer
 from digitrec.domain.preprocessing import preprocess_canvas
@@ -49,6 +55,19 @@ def test_training_leaves_a_share_of_the_images_as_they_came(digits):
     assert not torch.equal(same, (again == digits).flatten(1).all(1))
     everything = augment_batch(digits, torch.Generator().manual_seed(1), Augmentation(untouched=1.0))
     assert torch.equal(everything, digits)
+
+
+def test_only_the_images_picked_for_a_low_resolution_scan_are_resampled(digits):
+    """The rest are normalised already and come back as they were; the scans are normalised again."""
+    normalised = normalise(digits)
+    assert torch.equal(
+        low_resolution(normalised, Augmentation(low_resolution=0.0), torch.Generator()), normalised
+    )
+    scans = low_resolution(normalised, Augmentation(low_resolution=0.5), torch.Generator().manual_seed(0))
+    changed = (scans != normalised).flatten(1).any(1)
+    assert 0.3 < changed.float().mean().item() < 0.7
+    again = np.stack([preprocess_canvas(image) for image in scans[changed, 0].numpy()])
+    assert np.abs(again - scans[changed, 0].numpy()).mean() < 0.02
 
 
 def test_synthetic_digits_are_balanced_reproducible_model_inputs():

@@ -17,7 +17,7 @@ MNIST's own preprocessing gives them, which is the form `preprocess_canvas` give
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -143,13 +143,13 @@ def first_true(flags: torch.Tensor) -> torch.Tensor:
 
 
 def low_resolution(x: torch.Tensor, aug: Augmentation, g: torch.Generator) -> torch.Tensor:
-    """The digit (normalised: BOX px across) as a coarse scan, enlarged back to 28x28."""
+    """The digit (normalised: BOX px across) as a coarse scan, enlarged back to 28x28 and normalised again;
+    the images not picked for a scan come back as they were (they are normalised already)."""
     n, dev = x.shape[0], x.device
-    out = x.clone()
-    for pixels in range(aug.resolution[0], aug.resolution[1] + 1, 2):  # a few sizes, a batch op each
-        picked = chance(
-            n, aug.low_resolution / len(range(aug.resolution[0], aug.resolution[1] + 1, 2)), g, dev
-        )
+    out, scanned = x.clone(), torch.zeros(n, dtype=torch.bool, device=dev)
+    sizes = range(aug.resolution[0], aug.resolution[1] + 1, 2)
+    for pixels in sizes:  # a few sizes, a batch op each
+        picked = chance(n, aug.low_resolution / len(sizes), g, dev) & ~scanned
         if not picked.any():
             continue
         side = max(2, round(pixels * SIDE / BOX))
@@ -159,6 +159,9 @@ def low_resolution(x: torch.Tensor, aug: Augmentation, g: torch.Generator) -> to
         small = torch.where(binary, (small > threshold * small.amax((2, 3), keepdim=True)).float(), small)
         mode = "nearest" if pixels % 4 == 0 else "bilinear"
         out[picked] = F.interpolate(small, size=(SIDE, SIDE), mode=mode)
+        scanned |= picked
+    if scanned.any():
+        out[scanned] = normalise(out[scanned])
     return out
 
 
@@ -171,11 +174,14 @@ TRAINING = Augmentation(untouched=0.25)
 
 def augment_batch(x: torch.Tensor, g: torch.Generator, aug: Augmentation = Augmentation()) -> torch.Tensor:
     """A different random change for every image of `x` (N, 1, 28, 28), then the app's normalisation; with
-    `aug.untouched`, that share of the images (drawn at random) comes back as it went in."""
-    n = x.shape[0]
-    out = change_thickness(warp(x, aug, g), aug, g).clamp_(0.0, 1.0)
-    out = normalise(out, square=chance(n, aug.fill_box, g, x.device))
-    out = normalise(low_resolution(out, aug, g))
-    if aug.untouched <= 0:
+    `aug.untouched`, that share of the images (drawn at random) comes back as it went in, and only the rest
+    is worked on."""
+    if aug.untouched > 0:
+        changed = ~chance(x.shape[0], aug.untouched, g, x.device)
+        out = x.clone()
+        if changed.any():
+            out[changed] = augment_batch(x[changed], g, replace(aug, untouched=0.0))
         return out
-    return torch.where(chance(n, aug.untouched, g, x.device).view(n, 1, 1, 1), x, out)
+    out = change_thickness(warp(x, aug, g), aug, g).clamp_(0.0, 1.0)
+    out = normalise(out, square=chance(x.shape[0], aug.fill_box, g, x.device))
+    return low_resolution(out, aug, g)

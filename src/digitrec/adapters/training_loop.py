@@ -28,7 +28,7 @@ from digitrec.adapters.torch_augment import TRAINING, augment_batch
 from digitrec.adapters.training_data import Mixture, MnistSplits
 from digitrec.domain.errors import DeviceUnavailable
 from digitrec.domain.predictions import NUM_CLASSES
-from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig, epochs_within
+from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig, replanned_epochs
 
 log = logging.getLogger(__name__)
 
@@ -205,17 +205,25 @@ def log_epoch(metrics: EpochMetrics, epochs: int) -> None:
 def within_budget(
     config: TrainConfig | FineTuneConfig, epochs: int, done: int, seconds: float, shard: Shard, device
 ) -> int:
-    """How many epochs fit in the config's time budget at the pace of the `done` epochs so far (which took
-    `seconds`). Every process of a distributed run decides on the same mean, so they stop together."""
+    """How many epochs the run should have, planning `epochs` now, at the pace of the `done` epochs so far
+    (which took `seconds`): cut to those that fit in the config's time budget, or grown back towards
+    `config.epochs` when the pace picks up. Every process of a distributed run decides on the same mean, so
+    they stop together."""
     if config.time_budget is None:
         return epochs
     seconds = mean_over_processes(seconds, shard, device)
-    fitting = epochs_within(config.time_budget, epochs, done, seconds)
+    fitting = replanned_epochs(config.time_budget, config.epochs, epochs, done, seconds)
+    pace = seconds / done
     if fitting < epochs and shard.main:
         log.warning(
             "at %.1f s an epoch, %d epochs would take about %.0f s, more than the time budget of %.0f s: "
             "training only %d of them (--time-budget 0 trains them all)",
-            seconds / done, epochs, seconds / done * epochs, config.time_budget, fitting,
+            pace, config.epochs, pace * config.epochs, config.time_budget, fitting,
+        )  # fmt: skip
+    elif fitting > epochs and shard.main:
+        log.info(
+            "at %.1f s an epoch, %d epochs fit in the time budget of %.0f s after all: training %d",
+            pace, fitting, config.time_budget, fitting,
         )  # fmt: skip
     return fitting
 
@@ -257,7 +265,10 @@ def fit(
         loss = mean_over_processes(loss, shard, device)
         metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)
         history.append(metrics)
-        if (fits := within_budget(config, epochs, epoch, metrics.seconds, shard, device)) < epochs:
+        if (
+            epoch < epochs
+            and (fits := within_budget(config, epochs, epoch, metrics.seconds, shard, device)) != epochs
+        ):
             epochs = fits
             if fits > epoch:
                 scheduler = one_cycle_schedule(
