@@ -13,8 +13,9 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_augment import augment_batch
 from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
 from digitrec.adapters.torch_trainer import TorchTrainer
+from digitrec.adapters.training_loop import BestEpoch
 from digitrec.domain.errors import DatasetNotFound, ModelNotFound
-from digitrec.domain.training import TrainConfig
+from digitrec.domain.training import EpochMetrics, TrainConfig
 
 SMALL = TrainConfig(epochs=2, batch_size=64, lr=0.05, widths=(8, 16, 32), seed=3, threads=1)
 
@@ -41,6 +42,21 @@ def test_a_short_run_learns_and_reports_every_epoch(small_run):
     assert run.test_accuracy > 0.80  # 1500 images, two epochs: far above chance (0.10)
     assert sum(map(sum, run.confusion)) == 10_000
     assert sum(run.confusion[d][d] for d in range(10)) / 10_000 == pytest.approx(run.test_accuracy, abs=1e-4)
+
+
+def test_the_kept_weights_are_the_epoch_with_the_lowest_validation_loss(small_run):
+    run, _ = small_run
+    losses = [m.val_loss for m in run.history]
+    assert run.best_epoch == max(e for e, loss in enumerate(losses, 1) if loss == min(losses))
+    assert run.test_accuracy == run.history[run.best_epoch - 1].test_accuracy
+
+
+def test_a_lucky_validation_accuracy_does_not_beat_a_lower_validation_loss():
+    kept = BestEpoch(12, val_accuracy=0.9952, val_loss=0.0206, state={}, test_predicted=torch.zeros(0))
+    later = EpochMetrics(15, 480.0, 0.07, val_loss=0.0191, val_accuracy=0.9934, test_accuracy=0.99)
+    assert kept.beaten_by(later)
+    assert not kept.beaten_by(EpochMetrics(13, 410.0, 0.09, 0.0210, 0.9960, 0.99))
+    assert kept.beaten_by(EpochMetrics(13, 410.0, 0.09, 0.0206, 0.9900, 0.99))  # a tie: the later epoch
 
 
 def test_the_checkpoint_holds_what_a_reader_needs(small_run, mnist_dir):
