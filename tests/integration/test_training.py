@@ -1,5 +1,6 @@
 """A short real training run on a slice of MNIST, and what it leaves behind."""
 
+import dataclasses
 import json
 import os
 import pickle
@@ -11,11 +12,11 @@ import torch
 import digitrec.adapters.training_loop as training_loop
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_augment import augment_batch
-from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint
+from digitrec.adapters.torch_model import TorchClassifier, build_model, load_checkpoint
 from digitrec.adapters.torch_trainer import TorchTrainer
-from digitrec.adapters.training_loop import BestEpoch
+from digitrec.domain.curves import kept_epoch
 from digitrec.domain.errors import DatasetNotFound, ModelNotFound
-from digitrec.domain.training import EpochMetrics, TrainConfig
+from digitrec.domain.training import TrainConfig
 
 SMALL = TrainConfig(epochs=2, batch_size=64, lr=0.05, widths=(8, 16, 32), seed=3, threads=1)
 
@@ -44,19 +45,35 @@ def test_a_short_run_learns_and_reports_every_epoch(small_run):
     assert sum(run.confusion[d][d] for d in range(10)) / 10_000 == pytest.approx(run.test_accuracy, abs=1e-4)
 
 
-def test_the_kept_weights_are_the_epoch_with_the_lowest_validation_loss(small_run):
+def test_the_kept_weights_are_those_of_the_epoch_kept_epoch_names(small_run):
     run, _ = small_run
-    losses = [m.val_loss for m in run.history]
-    assert run.best_epoch == max(e for e, loss in enumerate(losses, 1) if loss == min(losses))
+    assert run.best_epoch == kept_epoch(run.history)
     assert run.test_accuracy == run.history[run.best_epoch - 1].test_accuracy
 
 
-def test_a_lucky_validation_accuracy_does_not_beat_a_lower_validation_loss():
-    kept = BestEpoch(12, val_accuracy=0.9952, val_loss=0.0206, state={}, test_predicted=torch.zeros(0))
-    later = EpochMetrics(15, 480.0, 0.07, val_loss=0.0191, val_accuracy=0.9934, test_accuracy=0.99)
-    assert kept.beaten_by(later)
-    assert not kept.beaten_by(EpochMetrics(13, 410.0, 0.09, 0.0210, 0.9960, 0.99))
-    assert kept.beaten_by(EpochMetrics(13, 410.0, 0.09, 0.0206, 0.9900, 0.99))  # a tie: the later epoch
+def test_a_run_whose_validation_loss_ends_well_above_its_lowest_saves_the_lowest_epochs_weights(
+    mnist_dir, tmp_path, monkeypatch
+):
+    """The validation loss is made to jump after the first epoch (as in a run gone wrong); the test
+    accuracy of the saved weights shows that they are the first epoch's."""
+    measured, jumps = training_loop.measure, iter([0.01, 0.5])
+
+    def measure(*args):
+        metrics, test_predicted = measured(*args)
+        return dataclasses.replace(metrics, val_loss=next(jumps)), test_predicted
+
+    monkeypatch.setattr(training_loop, "measure", measure)
+    run, epochs = train_small(mnist_dir, tmp_path / "models", limit=600)
+    assert run.best_epoch == 1 and len(epochs) == 2
+    assert run.test_accuracy == epochs[0].test_accuracy != epochs[1].test_accuracy
+    payload = load_checkpoint(run.checkpoint_path)
+    model = build_model(payload["architecture"])
+    model.load_state_dict(payload["state_dict"])
+    mnist = load_mnist(mnist_dir, download=False)
+    with torch.inference_mode():
+        logits = model.eval()(mnist.test_images.float()[:, None] / 255)
+    accuracy = (logits[:, :10].argmax(1) == mnist.test_labels).float().mean().item()
+    assert accuracy == pytest.approx(epochs[0].test_accuracy, abs=2e-4)
 
 
 def test_the_checkpoint_holds_what_a_reader_needs(small_run, mnist_dir):

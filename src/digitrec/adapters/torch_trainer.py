@@ -157,7 +157,7 @@ class TorchTrainer:
         canvas = {"canvas_accuracy": accuracy_on(model, self._canvas_set(data))}
         name = f"digitnet-{{}}-s{config.seed}"
         run = self._save(model, architecture, data, fitted, calibration, config, name, extra_metrics=canvas)
-        log.info("saved %s (epoch %d by validation loss)", run.checkpoint_path, run.best_epoch)
+        log.info("saved %s (epoch %d)", run.checkpoint_path, run.best_epoch)
         return run
 
     def finetune(

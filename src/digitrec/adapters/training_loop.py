@@ -26,6 +26,7 @@ import digitrec
 from digitrec.adapters.distributed import ALONE, Shard, mean_over_processes, wrap
 from digitrec.adapters.torch_augment import TRAINING, augment_batch
 from digitrec.adapters.training_data import Mixture, MnistSplits
+from digitrec.domain.curves import kept_epoch
 from digitrec.domain.errors import DeviceUnavailable
 from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig, replanned_epochs
@@ -135,27 +136,18 @@ def code_version() -> str:
 
 
 @dataclass
-class BestEpoch:
-    """The epoch with the lowest validation loss (ties: the later epoch), and its weights.
-
-    The loss, not the accuracy: on 5,000 validation digits accuracy moves in steps of 0.02% and jumps by a
-    tenth of a point from one epoch to the next, so the best accuracy is often a lucky epoch before the
-    learning rate has annealed, while the loss falls smoothly with it."""
+class KeptEpoch:
+    """An epoch whose weights the run may keep (see `kept_epoch`), and its test predictions."""
 
     epoch: int
-    val_accuracy: float
-    val_loss: float
-    state: dict
+    state: dict | None  # None: the weights the model holds now
     test_predicted: torch.Tensor
-
-    def beaten_by(self, metrics: EpochMetrics) -> bool:
-        return metrics.val_loss <= self.val_loss
 
 
 @dataclass
 class Fitted:
     history: list[EpochMetrics]
-    best: BestEpoch  # whose weights the model holds now
+    best: KeptEpoch  # whose weights the model holds now
 
 
 def one_cycle(
@@ -247,7 +239,8 @@ def fit(
 ) -> Fitted:
     """Train for `config.epochs` epochs drawn from `mixture` (fewer when the pace so far shows that they
     would not fit in `config.time_budget`), measuring after each; the model ends with the
-    weights of the epoch with the lowest validation loss. Stops early once test accuracy reaches
+    weights of the last epoch, or of the one with the lowest validation loss when the run ended well
+    above it (`kept_epoch`). Stops early once test accuracy reaches
     `target_accuracy` (a benchmarking aid: the test set never selects the weights). In a distributed run
     (`shard`), DistributedDataParallel trains and only the main process logs and calls `on_epoch`."""
     device = mixture.images.device
@@ -257,7 +250,7 @@ def fit(
     epochs = config.epochs
     optimizer, scheduler = one_cycle(trained, config, epochs * steps_per_epoch)
     history: list[EpochMetrics] = []
-    best: BestEpoch | None = None
+    lowest: KeptEpoch | None = None  # of validation loss so far
     start = time.perf_counter()
     epoch = 0
     while epoch < epochs:
@@ -282,12 +275,13 @@ def fit(
             log_epoch(metrics, epochs)
             if on_epoch is not None:
                 on_epoch(metrics)
-        if best is None or best.beaten_by(metrics):
-            state = copy.deepcopy(model.state_dict())
-            best = BestEpoch(epoch, metrics.val_accuracy, metrics.val_loss, state, test_predicted)
+        if lowest is None or metrics.val_loss <= history[lowest.epoch - 1].val_loss:
+            lowest = KeptEpoch(epoch, copy.deepcopy(model.state_dict()), test_predicted)
         if target_accuracy is not None and metrics.test_accuracy >= target_accuracy:
             log.info("test accuracy %.2f%% reached the target; stopping", 100 * metrics.test_accuracy)
             break
-    assert best is not None
-    model.load_state_dict(best.state)
-    return Fitted(history, best)
+    assert lowest is not None
+    if kept_epoch(history) == history[-1].epoch:
+        return Fitted(history, KeptEpoch(history[-1].epoch, None, test_predicted))
+    model.load_state_dict(lowest.state)
+    return Fitted(history, lowest)

@@ -125,7 +125,7 @@ class TrainingRun:
     version: str
     checkpoint_path: str
     history: tuple[EpochMetrics, ...]
-    best_epoch: int  # selected on validation loss, never on test
+    best_epoch: int  # whose weights were kept: the last, or the lowest validation loss (never test)
     test_accuracy: float  # of the selected epoch's weights
     confusion: tuple[tuple[int, ...], ...]  # test set, rows true digit, columns predicted
     calibration: Calibration | None = None  # None: a model without the not-a-digit verdict

@@ -162,8 +162,9 @@ def echo_run(run: TrainingRun) -> None:
     """The chosen epoch, test accuracy, calibration and verdict of a run, and where its checkpoint is."""
     best = run.history[run.best_epoch - 1]
     click.echo(
-        f"model {run.version}: epoch {run.best_epoch} selected on validation (loss {best.val_loss:.4f}, "
-        f"accuracy {percent(best.val_accuracy)}), MNIST test accuracy {percent(run.test_accuracy)}, "
+        f"model {run.version}: the weights of epoch {run.best_epoch} of {len(run.history)} "
+        f"(validation loss {best.val_loss:.4f}, accuracy {percent(best.val_accuracy)}), "
+        f"MNIST test accuracy {percent(run.test_accuracy)}, "
         f"{run.seconds:.1f}s"
     )
     calibration = run.calibration
