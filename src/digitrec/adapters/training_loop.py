@@ -26,7 +26,7 @@ import digitrec
 from digitrec.adapters.distributed import ALONE, Shard, mean_over_processes, wrap
 from digitrec.adapters.torch_augment import TRAINING, augment_batch
 from digitrec.adapters.training_data import Mixture, MnistSplits
-from digitrec.domain.curves import kept_epoch
+from digitrec.domain.curves import kept_epoch, lowest_epoch
 from digitrec.domain.errors import DeviceUnavailable
 from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig, replanned_epochs
@@ -275,7 +275,7 @@ def fit(
             log_epoch(metrics, epochs)
             if on_epoch is not None:
                 on_epoch(metrics)
-        if lowest is None or metrics.val_loss <= history[lowest.epoch - 1].val_loss:
+        if lowest_epoch(history) == epoch:
             lowest = KeptEpoch(epoch, copy.deepcopy(model.state_dict()), test_predicted)
         if target_accuracy is not None and metrics.test_accuracy >= target_accuracy:
             log.info("test accuracy %.2f%% reached the target; stopping", 100 * metrics.test_accuracy)
@@ -283,5 +283,5 @@ def fit(
     assert lowest is not None
     if kept_epoch(history) == history[-1].epoch:
         return Fitted(history, KeptEpoch(history[-1].epoch, None, test_predicted))
-    model.load_state_dict(lowest.state)
+    model.load_state_dict(lowest.state)  # kept_epoch names the lowest when not the last
     return Fitted(history, lowest)

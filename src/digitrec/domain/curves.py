@@ -20,9 +20,13 @@ def kept_epoch(history: Sequence[EpochMetrics]) -> int:
     Not simply the best epoch on validation: on 5,000 validation digits accuracy moves in steps of 0.02% and
     the loss by a few parts in a hundred from one epoch to the next, so the best of the last few epochs is
     mostly the luckiest, not the best trained."""
-    lowest = min(reversed(history), key=lambda m: m.val_loss)  # ties: the later epoch
-    last = history[-1]
+    lowest, last = history[lowest_epoch(history) - 1], history[-1]
     return lowest.epoch if last.val_loss > lowest.val_loss * (1 + RISE) else last.epoch
+
+
+def lowest_epoch(history: Sequence[EpochMetrics]) -> int:
+    """The epoch with the lowest validation loss (ties: the later epoch)."""
+    return min(reversed(history), key=lambda m: m.val_loss).epoch
 
 
 def fit_diagnosis(history: Sequence[EpochMetrics]) -> str:
