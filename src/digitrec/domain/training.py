@@ -51,18 +51,21 @@ def epochs_within(budget: float | None, planned: int, done: int, seconds: float)
     return max(done, min(planned, int(budget // max(pace, 1e-9))))
 
 
-GROWTH_MARGIN = 0.02  # share of the time budget an extra epoch must leave free before a cut run grows back
+REPLAN_MARGIN = 0.02  # share of the time budget by which the pace must move before a planned run changes
 
 
 def replanned_epochs(budget: float | None, planned: int, current: int, done: int, seconds: float) -> int:
     """How many epochs a run that now plans `current` of its `planned` epochs should have, once `done` of
-    them took `seconds`: fewer when at this pace they would overrun `budget`; more again (up to `planned`)
-    when the pace has picked up, as it does after a slow first epoch, and each extra epoch still leaves
-    GROWTH_MARGIN of the budget free, so that a run at the edge does not flip back and forth."""
-    fitting = epochs_within(budget, planned, done, seconds)
-    if fitting < current or budget is None:
-        return fitting
-    return max(current, epochs_within(budget * (1 - GROWTH_MARGIN), planned, done, seconds))
+    them took `seconds`. With hysteresis, so that a run at the edge of the budget, whose epochs vary by a
+    few per cent, does not flip back and forth: it is cut (to the epochs that fit) only when at this pace
+    `current` epochs would overrun `budget` by more than REPLAN_MARGIN of it, and it grows back towards
+    `planned` (as it does after a slow first epoch) only when every extra epoch leaves REPLAN_MARGIN of the
+    budget free."""
+    if budget is None:
+        return planned
+    if epochs_within(budget * (1 + REPLAN_MARGIN), planned, done, seconds) < current:
+        return epochs_within(budget, planned, done, seconds)
+    return max(current, epochs_within(budget * (1 - REPLAN_MARGIN), planned, done, seconds))
 
 
 @dataclass(frozen=True)
