@@ -57,4 +57,4 @@ def test_finetune_learns_a_new_style_without_forgetting_mnist(tmp_path, mnist_di
     assert tuned["parent"] == container.classifier().info.version and 200 < tuned["submissions_used"] < 300
     assert abs(100 * tuned["heldout_accuracy"] - after) < 0.01
     promoted = CliRunner().invoke(cli, ["models", "promote", tuned["version"], "--database-url", database])
-    assert promoted.exit_code == 0 and f"{tuned['version']} is live" in promoted.output
+    assert promoted.exit_code == 0 and f"{tuned['version']} is live" in promoted.output, promoted.output

@@ -18,8 +18,10 @@ from digitrec.adapters.torch_augment import (
 )
 from digitrec.adapters.torch_model import TorchClassifier
 from digitrec.adapters.torch_trainer import TorchTrainer
+from digitrec.adapters.training_data import Mixture
+from digitrec.adapters.training_loop import batches
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.training import TrainConfig
+from digitrec.domain.training import FineTuneConfig, TrainConfig
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,22 @@ def test_training_leaves_a_share_of_the_images_as_they_came(digits):
     assert not torch.equal(same, (again == digits).flatten(1).all(1))
     everything = augment_batch(digits, torch.Generator().manual_seed(1), Augmentation(untouched=1.0))
     assert torch.equal(everything, digits)
+
+
+def test_each_run_leaves_its_own_share_of_an_epoch_as_it_came(digits):
+    """Training and fine-tuning leave different shares unchanged (`TrainConfig.untouched`,
+    `FineTuneConfig.untouched`): an epoch's batches keep about the share they are given."""
+    assert TrainConfig().untouched == TRAINING.untouched
+    assert FineTuneConfig().untouched < TrainConfig().untouched
+    # labelled with their own index, so that every batch says which digits it holds
+    mixture = Mixture(digits, torch.arange(len(digits)), len(digits), ())
+
+    def kept(untouched: float) -> float:
+        epoch = batches(mixture, torch.Generator().manual_seed(3), 64, True, untouched=untouched)
+        return torch.cat([(x == digits[i]).flatten(1).all(1) for x, i in epoch]).float().mean().item()
+
+    for share in (FineTuneConfig().untouched, TrainConfig().untouched, 1.0):
+        assert abs(kept(share) - share) < 0.08
 
 
 def test_only_the_images_picked_for_a_low_resolution_scan_are_resampled(digits):

@@ -14,7 +14,7 @@ import math
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -56,16 +56,23 @@ def use_bf16(device: torch.device) -> bool:
 
 
 def batches(
-    mixture: Mixture, g: torch.Generator, batch_size: int, augment: bool, shard: Shard = ALONE
+    mixture: Mixture,
+    g: torch.Generator,
+    batch_size: int,
+    augment: bool,
+    shard: Shard = ALONE,
+    untouched: float = TRAINING.untouched,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """One epoch of (images, labels) batches drawn from `mixture` in a seeded order, augmented if asked; in a
-    distributed run, this process's shard of it, in batches of batch_size / processes."""
+    """One epoch of (images, labels) batches drawn from `mixture` in a seeded order, augmented if asked (with
+    the share `untouched` of them left as they are); in a distributed run, this process's shard of it, in
+    batches of batch_size / processes."""
+    aug = replace(TRAINING, untouched=untouched)
     order = shard.take(mixture.epoch_order(g))
     batch_size = max(1, batch_size // shard.world_size)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         images = mixture.images[idx]
-        yield (augment_batch(images, g, TRAINING) if augment else images), mixture.labels[idx]
+        yield (augment_batch(images, g, aug) if augment else images), mixture.labels[idx]
 
 
 def train_epoch(
@@ -257,7 +264,7 @@ def fit(
         epoch += 1
         label, disable = f"epoch {epoch}/{epochs}", None if progress and shard.main else True
         with tqdm(total=per_process, desc=label, unit="img", leave=False, disable=disable) as bar:
-            epoch_batches = batches(mixture, g, config.batch_size, augment, shard)
+            epoch_batches = batches(mixture, g, config.batch_size, augment, shard, config.untouched)
             loss = train_epoch(trained, optimizer, scheduler, epoch_batches, config.label_smoothing, bar)
         loss = mean_over_processes(loss, shard, device)
         metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)
