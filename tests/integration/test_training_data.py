@@ -18,7 +18,7 @@ from digitrec.adapters.torch_augment import (
 )
 from digitrec.adapters.torch_model import TorchClassifier
 from digitrec.adapters.torch_trainer import TorchTrainer
-from digitrec.adapters.training_data import Mixture
+from digitrec.adapters.training_data import DrawnSets, Mixture
 from digitrec.adapters.training_loop import batches
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.training import FineTuneConfig, TrainConfig
@@ -96,6 +96,20 @@ def test_synthetic_digits_are_balanced_reproducible_model_inputs():
     again, _ = synthetic_digits(200, np.random.default_rng(3))
     assert np.array_equal(images, again)
     assert set(DIGIT_STYLES) == set(range(10)) and min(len(s) for s in DIGIT_STYLES.values()) >= 3
+
+
+def test_a_run_draws_the_same_sets_in_worker_processes_as_in_its_own():
+    cpu = torch.device("cpu")
+    alone, shared = (DrawnSets.make(5, cpu, 60, 20, workers=n) for n in (1, 2))
+    for one, other in zip(sets_of(alone), sets_of(shared), strict=True):
+        assert torch.equal(one, other)
+    assert len(alone.digits[0]) == len(alone.non_digits) == 60 and len(alone.val_non_digits) == 20
+    without_digits = DrawnSets.make(5, cpu, 60, 20, with_digits=False, workers=2)
+    assert len(without_digits.digits[0]) == 0 and torch.equal(without_digits.non_digits, alone.non_digits)
+
+
+def sets_of(drawn: DrawnSets) -> list[torch.Tensor]:
+    return [*drawn.digits, drawn.non_digits, *drawn.val_digits, drawn.val_non_digits]
 
 
 def test_non_digits_hold_no_letters_people_take_for_digits():

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 DRAWN_FOR_TRAINING = 15_000  # synthetic digits, and as many non-digits, made once per run
 DRAWN_FOR_VALIDATION = 2_000  # of each, from other seeds: never trained on
+DRAWN_IN_WORKERS_FROM = 2_000  # a run drawing this many uses a process per thread (each takes ~1 s to start)
 
 
 def accuracy_on(model: nn.Module, inputs: tuple[torch.Tensor, torch.Tensor]) -> float | None:
@@ -134,7 +135,7 @@ class TorchTrainer:
     ) -> TrainingRun | None:
         device, g, data = self._setup(config, config.val_size, config.mnist_limit)
         with process_group(self.shard, device):
-            drawn = DrawnSets.make(config.seed, device, *self.drawn_count) if config.augment else None
+            drawn = self._drawn(config.seed, device, *self.drawn_count) if config.augment else None
             extras = (
                 drawn.extras(len(data.train_x), config.synthetic_digits, config.non_digits) if drawn else []
             )
@@ -213,7 +214,12 @@ class TorchTrainer:
     def _non_digits(self, seed: int, device: torch.device) -> DrawnSets:
         """Non-digits (a third as many as training draws) that keep a fine-tuned model's verdict."""
         count, val_count = (n // 3 for n in self.drawn_count)
-        return DrawnSets.make(seed, device, count, val_count, with_digits=False)
+        return self._drawn(seed, device, count, val_count, with_digits=False)
+
+    @staticmethod
+    def _drawn(seed: int, device: torch.device, count: int, val_count: int, with_digits: bool = True):
+        workers = torch.get_num_threads() if count >= DRAWN_IN_WORKERS_FROM else 1
+        return DrawnSets.make(seed, device, count, val_count, with_digits, workers)
 
     def _save(
         self,

@@ -3,6 +3,8 @@ drawings made for the run, the submissions of a fine-tuning, and how each epoch 
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,17 +114,39 @@ class DrawnSets:
     val_non_digits: torch.Tensor
 
     @classmethod
-    def make(cls, seed: int, device: torch.device, count: int, val_count: int, with_digits: bool = True):
+    def make(
+        cls,
+        seed: int,
+        device: torch.device,
+        count: int,
+        val_count: int,
+        with_digits: bool = True,
+        workers: int = 1,
+    ):
+        """Draw the four sets, in `workers` processes when more than one: each set comes from its own
+        generator, so the drawings are the same however many draw them."""
+
         def rng(purpose: int) -> np.random.Generator:
             return np.random.default_rng([seed, purpose])
 
-        digits, labels = synthetic_digits(count if with_digits else 0, rng(1))
-        val_digits, val_labels = synthetic_digits(val_count if with_digits else 0, rng(2))
+        jobs = (  # the two large sets first, so that two workers share the work evenly
+            (synthetic_digits, count if with_digits else 0, rng(1)),
+            (synthetic_non_digits, count, rng(3)),
+            (synthetic_digits, val_count if with_digits else 0, rng(2)),
+            (synthetic_non_digits, val_count, rng(4)),
+        )
+        if workers > 1:
+            context = multiprocessing.get_context("spawn")  # no fork of a process that runs torch's threads
+            with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+                drawn = [future.result() for future in [pool.submit(*job) for job in jobs]]
+        else:
+            drawn = [function(n, generator) for function, n, generator in jobs]
+        (digits, labels), non_digits, (val_digits, val_labels), val_non_digits = drawn
         return cls(
             (images_on(digits, device), torch.from_numpy(labels).to(device)),
-            images_on(synthetic_non_digits(count, rng(3)), device),
+            images_on(non_digits, device),
             (images_on(val_digits, device), torch.from_numpy(val_labels).to(device)),
-            images_on(synthetic_non_digits(val_count, rng(4)), device),
+            images_on(val_non_digits, device),
         )
 
     def extras(self, mnist: int, digit_share: float, non_digit_share: float):
