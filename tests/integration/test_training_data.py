@@ -1,10 +1,14 @@
 """What training is fed: the batch augmentation ends in the app's own normalisation, and the synthetic
 digits and non-digits are well-formed, balanced and reproducible."""
 
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
 import numpy as np
 import pytest
 import torch
 
+from digitrec.adapters import training_data
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.synthetic_digits import DIGIT_STYLES, synthetic_digits
 from digitrec.adapters.synthetic_letters import LETTER_STROKES
@@ -106,6 +110,32 @@ def test_a_run_draws_the_same_sets_in_worker_processes_as_in_its_own():
     assert len(alone.digits[0]) == len(alone.non_digits) == 60 and len(alone.val_non_digits) == 20
     without_digits = DrawnSets.make(5, cpu, 60, 20, with_digits=False, workers=2)
     assert len(without_digits.digits[0]) == 0 and torch.equal(without_digits.non_digits, alone.non_digits)
+
+
+class NoSemaphores:
+    """A process pool on a system without the semaphores it needs."""
+
+    def __init__(self, *args, **kwargs):
+        raise OSError(38, "Function not implemented")
+
+
+class DyingWorkers(ProcessPoolExecutor):
+    """A process pool whose workers are killed as soon as they start."""
+
+    def submit(self, *args, **kwargs):
+        future = Future()
+        future.set_exception(BrokenProcessPool("A child process terminated abruptly"))
+        return future
+
+
+@pytest.mark.parametrize("pool", [NoSemaphores, DyingWorkers])
+def test_a_run_draws_its_sets_itself_when_workers_fail(pool, monkeypatch, caplog):
+    cpu = torch.device("cpu")
+    expected = DrawnSets.make(6, cpu, 30, 10)
+    monkeypatch.setattr(training_data, "ProcessPoolExecutor", pool)
+    drawn = DrawnSets.make(6, cpu, 30, 10, workers=2)
+    assert all(torch.equal(a, b) for a, b in zip(sets_of(expected), sets_of(drawn), strict=True))
+    assert "could not draw in 2 processes" in caplog.text
 
 
 def sets_of(drawn: DrawnSets) -> list[torch.Tensor]:

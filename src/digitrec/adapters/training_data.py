@@ -3,10 +3,14 @@ drawings made for the run, the submissions of a fine-tuning, and how each epoch 
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,6 +21,8 @@ from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
 from digitrec.adapters.torch_augment import Augmentation, augment_batch
 from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.training import LabelledInputs
+
+log = logging.getLogger(__name__)
 
 SPLIT_SEED = 20240101  # the validation split is the same for every training seed
 
@@ -99,6 +105,18 @@ def as_tensors(inputs: LabelledInputs, device: torch.device) -> tuple[torch.Tens
     return images.to(device), torch.from_numpy(inputs.labels.astype(np.int64)).to(device)
 
 
+def drawn_in_workers(jobs: Sequence[tuple[Callable[..., Any], int, np.random.Generator]], workers: int):
+    """The results of `jobs` (drawing function, how many, generator), drawn by `workers` processes; None
+    when processes cannot be started or one dies, so that the caller draws them itself."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process that runs torch's threads
+    try:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+            return [future.result() for future in [pool.submit(*job) for job in jobs]]
+    except (OSError, BrokenProcessPool) as error:
+        log.warning("could not draw in %d processes (%s): drawing in this one", workers, error)
+        return None
+
+
 def images_on(array: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(array).to(device)[:, None]
 
@@ -135,11 +153,8 @@ class DrawnSets:
             (synthetic_digits, val_count if with_digits else 0, rng(2)),
             (synthetic_non_digits, val_count, rng(4)),
         )
-        if workers > 1:
-            context = multiprocessing.get_context("spawn")  # no fork of a process that runs torch's threads
-            with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-                drawn = [future.result() for future in [pool.submit(*job) for job in jobs]]
-        else:
+        drawn = drawn_in_workers(jobs, workers) if workers > 1 else None
+        if drawn is None:
             drawn = [function(n, generator) for function, n, generator in jobs]
         (digits, labels), non_digits, (val_digits, val_labels), val_non_digits = drawn
         return cls(
