@@ -4,16 +4,20 @@ import dataclasses
 import json
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
 import torch
 
+import digitrec.adapters.torch_trainer as torch_trainer
 import digitrec.adapters.training_loop as training_loop
+import digitrec.domain.training as training
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_augment import augment_batch
 from digitrec.adapters.torch_model import TorchClassifier, build_model, load_checkpoint
 from digitrec.adapters.torch_trainer import TorchTrainer
+from digitrec.adapters.training_data import Mixture, load_splits
 from digitrec.domain.curves import kept_epoch
 from digitrec.domain.errors import DatasetNotFound, ModelNotFound
 from digitrec.domain.training import TrainConfig
@@ -124,6 +128,55 @@ def test_a_fixed_seed_on_cpu_gives_the_same_model(mnist_dir, tmp_path):
     )
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert first.history[0].train_loss == second.history[0].train_loss
+
+
+@pytest.fixture
+def test_size_networks(monkeypatch):
+    """The networks a run with `widths=None` chooses between, shrunk to test size, and the wider one chosen
+    whenever one of its epochs fits the budget."""
+    monkeypatch.setattr(training, "NETWORK_WIDTHS", ((4, 8, 16), SMALL.widths))
+    monkeypatch.setattr(training, "WIDER_MIN_EPOCHS", 1)
+
+
+def test_a_run_left_to_choose_measures_the_wider_networks_pace_and_trains_exactly_what_it_would_if_told(
+    mnist_dir, tmp_path, test_size_networks, caplog
+):
+    """Measuring the pace trains a throwaway network on a few batches; the random state is forked around
+    it, so the run that follows starts from, and draws, what a run given the same widths does."""
+    once = {"epochs": 1, "time_budget": 510.0}
+    with caplog.at_level("INFO"):
+        chosen, _ = train_small(
+            mnist_dir, tmp_path / "auto", TrainConfig(**(SMALL.__dict__ | once | {"widths": None}))
+        )
+    told, _ = train_small(mnist_dir, tmp_path / "told", TrainConfig(**(SMALL.__dict__ | once)))
+    a, b = (load_checkpoint(run.checkpoint_path) for run in (chosen, told))
+    assert a["architecture"] == b["architecture"]
+    assert a["architecture"]["kwargs"]["widths"] == [8, 16, 32]
+    assert a["train_config"]["widths"] == [8, 16, 32]  # what was trained, not None
+    assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in b["state_dict"])
+    assert re.search(r"an epoch of DigitNet\(8, 16, 32\) would take about \d+\.\d s here", caplog.text)
+    assert "pass --widths 8,16,32 to train the same one anywhere" in caplog.text
+
+
+def test_a_machine_too_slow_for_the_wider_network_trains_the_narrower(
+    mnist_dir, tmp_path, test_size_networks, monkeypatch
+):
+    monkeypatch.setattr(torch_trainer, "epoch_seconds", lambda *args, **kwargs: 600.0)  # over any budget
+    config = TrainConfig(**(SMALL.__dict__ | {"epochs": 1, "time_budget": 510.0, "widths": None}))
+    run, _ = train_small(mnist_dir, tmp_path / "models", config, limit=300)
+    assert load_checkpoint(run.checkpoint_path)["architecture"]["kwargs"]["widths"] == [4, 8, 16]
+
+
+def test_the_measured_pace_is_a_real_duration_and_leaves_the_random_state_alone(mnist_dir):
+    data = load_splits(mnist_dir, False, 100, torch.device("cpu"), limit=600)
+    mixture = Mixture.of(data, [])
+    before = torch.get_rng_state()
+    seconds = training_loop.epoch_seconds(
+        torch_trainer.architecture_for(SMALL, with_verdict=False), mixture, SMALL, augment=True, steps=3
+    )
+    assert torch.equal(torch.get_rng_state(), before)
+    steps = -(-mixture.per_epoch // SMALL.batch_size)
+    assert 0 < seconds < 60 * steps  # a small network's step on 64 images takes well under a minute
 
 
 def test_a_run_whose_first_epoch_overruns_the_time_budget_is_cut_to_the_epochs_that_fit(

@@ -115,6 +115,18 @@ def test_the_time_budget_is_passed_through_and_zero_turns_it_off(tmp_path):
     assert invoke(["train", "--time-budget", "-1"], trainer).exit_code == 2
 
 
+def test_widths_default_to_a_choice_and_take_three_channel_counts(tmp_path):
+    trainer = FakeTrainer()
+    invoke(["train", "--plots-dir", str(tmp_path)], trainer)
+    invoke(["train", "--plots-dir", str(tmp_path), "--widths", "32,64,128"], trainer)
+    invoke(["train", "--plots-dir", str(tmp_path), "--widths", "AUTO"], trainer)
+    assert [c.widths for c in trainer.configs] == [None, (32, 64, 128), None]
+    for bad in ("32,64", "32,64,x", "0,8,16", "wide"):
+        result = invoke(["train", "--widths", bad], trainer)
+        assert result.exit_code == 2 and "expected auto or three positive channel counts" in result.output
+    assert len(trainer.configs) == 3
+
+
 def test_epochs_from_the_environment(tmp_path):
     trainer = FakeTrainer()
     invoke(["train", "--plots-dir", str(tmp_path)], trainer, env={"DIGITREC_TRAIN_EPOCHS": "3"})

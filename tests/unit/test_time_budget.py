@@ -1,8 +1,17 @@
-"""The training time budget: how many epochs fit, judged by the pace of those trained so far."""
+"""The training time budget: how many epochs fit, judged by the pace of those trained so far; and which
+network a run trains, judged by the pace measured before it."""
 
 import pytest
 
-from digitrec.domain.training import REPLAN_MARGIN, TrainConfig, epochs_within, replanned_epochs
+from digitrec.domain.training import (
+    NETWORK_WIDTHS,
+    REPLAN_MARGIN,
+    WIDER_MIN_EPOCHS,
+    TrainConfig,
+    chosen_widths,
+    epochs_within,
+    replanned_epochs,
+)
 
 
 def test_every_epoch_is_trained_when_they_fit_or_there_is_no_budget():
@@ -51,3 +60,35 @@ def test_a_run_never_grows_beyond_its_epochs_and_without_a_budget_never_changes(
 
 def test_the_default_budget_leaves_room_within_ten_minutes_for_drawing_and_calibrating():
     assert TrainConfig().time_budget is not None and TrainConfig().time_budget <= 510
+
+
+def refusing_pace(widths):
+    raise AssertionError(f"the pace of {widths} was measured, but nothing depended on it")
+
+
+def test_without_a_budget_or_with_few_epochs_a_run_trains_the_narrowest_network_without_measuring():
+    narrowest = NETWORK_WIDTHS[0]
+    assert chosen_widths(None, 36, refusing_pace) == narrowest
+    assert (
+        chosen_widths(510, WIDER_MIN_EPOCHS - 1, refusing_pace) == narrowest
+    )  # the quick recipe stays quick
+
+
+def test_the_wider_network_is_chosen_only_when_enough_of_its_epochs_fit_the_budget():
+    widest = NETWORK_WIDTHS[-1]
+    measured = []
+
+    def pace(seconds):
+        def of(widths):
+            measured.append(widths)
+            return seconds
+
+        return of
+
+    edge = 510 / WIDER_MIN_EPOCHS  # the pace at which exactly the minimum of epochs fits
+    assert chosen_widths(510, 36, pace(edge)) == widest
+    assert chosen_widths(510, 36, pace(17.0)) == widest  # a 2-core CPU with bf16: 30 epochs fit
+    assert chosen_widths(510, 36, pace(edge * 1.01)) == NETWORK_WIDTHS[0]
+    assert chosen_widths(510, 36, pace(70.0)) == NETWORK_WIDTHS[0]  # one without: 7 would
+    assert set(measured) == {widest}  # the narrowest, the fallback, is never measured
+    assert TrainConfig().widths is None  # the default run chooses

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,9 +31,18 @@ from digitrec.adapters.training_data import (
     per_epoch,
     validation_digits,
 )
-from digitrec.adapters.training_loop import Fitted, code_version, confusion_matrix, evaluate, fit, pick_device
+from digitrec.adapters.training_loop import (
+    Fitted,
+    code_version,
+    confusion_matrix,
+    epoch_seconds,
+    evaluate,
+    fit,
+    pick_device,
+)
 from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.training import (
+    WIDER_MIN_EPOCHS,
     Calibration,
     EpochMetrics,
     FineTuneConfig,
@@ -42,6 +51,7 @@ from digitrec.domain.training import (
     ModelRecord,
     TrainConfig,
     TrainingRun,
+    chosen_widths,
 )
 
 log = logging.getLogger(__name__)
@@ -140,6 +150,7 @@ class TorchTrainer:
                 drawn.extras(len(data.train_x), config.synthetic_digits, config.non_digits) if drawn else []
             )
             mixture = Mixture.of(data, extras)
+            config = replace(config, widths=self._widths(config, mixture, with_verdict=drawn is not None))
             architecture = architecture_for(config, with_verdict=drawn is not None)
             model = build_model(architecture).to(device, memory_format=torch.channels_last)
             log.info(
@@ -160,6 +171,27 @@ class TorchTrainer:
         run = self._save(model, architecture, data, fitted, calibration, config, name, extra_metrics=canvas)
         log.info("saved %s (epoch %d)", run.checkpoint_path, run.best_epoch)
         return run
+
+    def _widths(self, config: TrainConfig, mixture: Mixture, with_verdict: bool) -> tuple[int, int, int]:
+        """The run's network: `config.widths`, or when that is None the one `chosen_widths` picks by the
+        pace measured here."""
+        if config.widths is not None:
+            return config.widths
+
+        def pace(widths: tuple[int, int, int]) -> float:
+            architecture = architecture_for(replace(config, widths=widths), with_verdict)
+            seconds = epoch_seconds(architecture, mixture, config, config.augment, self.shard)
+            if self.shard.main:
+                log.info("an epoch of DigitNet%s would take about %.1f s here", widths, seconds)
+            return seconds
+
+        widths = chosen_widths(config.time_budget, config.epochs, pace)
+        if self.shard.main:
+            log.info(
+                "network: DigitNet%s (the widest of which %d epochs fit in the time budget; pass --widths "
+                "%s to train the same one anywhere)", widths, WIDER_MIN_EPOCHS, ",".join(map(str, widths)),
+            )  # fmt: skip
+        return widths
 
     def finetune(
         self,

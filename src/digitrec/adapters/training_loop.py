@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import logging
 import math
 import subprocess
@@ -25,6 +26,7 @@ from tqdm import tqdm
 import digitrec
 from digitrec.adapters.distributed import ALONE, Shard, mean_over_processes, wrap
 from digitrec.adapters.torch_augment import TRAINING, augment_batch
+from digitrec.adapters.torch_model import build_model
 from digitrec.adapters.training_data import Mixture, MnistSplits
 from digitrec.domain.curves import kept_epoch, lowest_epoch
 from digitrec.domain.errors import DeviceUnavailable
@@ -98,6 +100,44 @@ def train_epoch(
         if progress is not None:
             progress.update(len(y))
     return float(total) / seen
+
+
+PACE_STEPS = 12  # timed training steps behind an estimate of an epoch's seconds (after one to warm up)
+
+
+def epoch_seconds(
+    architecture: dict,
+    mixture: Mixture,
+    config: TrainConfig,
+    augment: bool,
+    shard: Shard = ALONE,
+    steps: int = PACE_STEPS,
+) -> float:
+    """About how many seconds an epoch of `mixture` takes to train the network `architecture` here: a few
+    augmented training steps of a throwaway one, timed, scaled to the epoch's steps (the mean over the
+    processes of a distributed run, so that they decide alike). Random state is forked, so the run that
+    follows draws and initialises exactly what it would have without the measurement."""
+    device = mixture.images.device
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        model = build_model(architecture).to(device, memory_format=torch.channels_last)
+        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+        constant = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+        g = torch.Generator(device=device).manual_seed(config.seed)
+        timed = batches(mixture, g, config.batch_size, augment, shard, config.untouched)
+        train_epoch(model, optimizer, constant, itertools.islice(timed, 1))  # warm-up
+        synchronize(device)
+        start = time.perf_counter()
+        train_epoch(model, optimizer, constant, itertools.islice(timed, steps))
+        synchronize(device)
+        per_step = (time.perf_counter() - start) / steps
+    per_process = math.ceil(mixture.per_epoch / shard.world_size)
+    steps_per_epoch = math.ceil(per_process / max(1, config.batch_size // shard.world_size))
+    return mean_over_processes(per_step * steps_per_epoch, shard, device)
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 @torch.inference_mode()

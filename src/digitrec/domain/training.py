@@ -5,6 +5,7 @@ Standard library and numpy only, like model.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,13 +35,37 @@ class TrainConfig:
     untouched: float = 0.4  # share of the training images that augmentation leaves as they are
     digit_refusal: float = 0.005  # share of validation digits the not-a-digit threshold may refuse
     threads: int | None = None  # None: all cores
-    widths: tuple[int, int, int] = (16, 32, 64)  # channels of the CNN's three stages
+    # Channels of the CNN's three stages. None: the widest of NETWORK_WIDTHS that the time budget can train
+    # for long enough on this machine (`chosen_widths`).
+    widths: tuple[int, int, int] | None = None
     strided_stem: bool = True  # the first convolution halves the resolution (faster than conv + pool)
     mnist_limit: int | None = None  # only the first N MNIST training images: a quick trial (None: all)
     # Seconds the epochs may take. When the pace of the epochs so far shows that all of them would take
     # longer (a CPU without bf16 is about 2.5x slower), the schedule is shortened to the epochs that fit.
     # None: every epoch.
     time_budget: float | None = 510.0
+
+
+# What a run with `widths=None` chooses between, narrowest first. Doubling every stage costs about 2.4 times
+# as much an epoch, and reads MNIST and the held-out drawings better (README, "Network size").
+NETWORK_WIDTHS: tuple[tuple[int, int, int], ...] = ((16, 32, 64), (32, 64, 128))
+WIDER_MIN_EPOCHS = 14  # a wider network is chosen only when at least this many of its epochs fit the budget
+
+
+def chosen_widths(
+    budget: float | None, planned: int, pace: Callable[[tuple[int, int, int]], float]
+) -> tuple[int, int, int]:
+    """The network a run with `widths=None` trains: the widest of NETWORK_WIDTHS of which WIDER_MIN_EPOCHS
+    epochs, at `pace(widths)` seconds each, fit in `budget`. The narrowest when there is no budget to weigh
+    against, or when the run plans fewer epochs than that (a quick recipe stays quick); `pace` is then not
+    called."""
+    narrowest, *wider = NETWORK_WIDTHS
+    if budget is None or planned < WIDER_MIN_EPOCHS:
+        return narrowest
+    for widths in reversed(wider):
+        if pace(widths) * WIDER_MIN_EPOCHS <= budget:
+            return widths
+    return narrowest
 
 
 def epochs_within(budget: float | None, planned: int, done: int, seconds: float) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from digitrec import __version__
-from digitrec.domain.training import TrainConfig, TrainingRun
+from digitrec.domain.training import NETWORK_WIDTHS, WIDER_MIN_EPOCHS, TrainConfig, TrainingRun
 from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
     DEVICE_OPTION,
@@ -33,6 +33,9 @@ from digitrec.entrypoints.cli_common import (
 from digitrec.entrypoints.formatting import percent
 
 log = logging.getLogger("digitrec")
+
+
+NARROWER, WIDER = (",".join(map(str, widths)) for widths in (NETWORK_WIDTHS[0], NETWORK_WIDTHS[-1]))
 
 
 def configure_logging(verbose: bool) -> None:
@@ -96,6 +99,16 @@ def cli(verbose: bool) -> None:
     "them would take longer, the schedule is shortened to the epochs that fit. 0: train every epoch, however "
     "long it takes.",
 )
+@click.option(
+    "--widths",
+    callback=lambda ctx, param, value: parse_widths(value),
+    default="auto",
+    show_default=True,
+    help=f"Channels of the network's three stages, such as 32,64,128. auto: {WIDER} when at least "
+    f"{WIDER_MIN_EPOCHS} of its epochs fit in the time budget on this machine (measured before training), "
+    f"else {NARROWER}; without a budget (--time-budget 0), or with fewer than {WIDER_MIN_EPOCHS} epochs, "
+    f"{NARROWER}.",
+)
 @registry_options
 @PLOTS_DIR_OPTION
 @METRICS_JSONL_OPTION
@@ -112,6 +125,7 @@ def train(
     no_augment: bool,
     mnist_limit: int | None,
     time_budget: float,
+    widths: tuple[int, int, int] | None,
     models_dir: Path,
     database_url: str,
     database_timeout: float | None,
@@ -139,6 +153,7 @@ def train(
         augment=not no_augment,
         mnist_limit=mnist_limit,
         time_budget=time_budget or None,
+        widths=widths,
     )
     with epoch_metrics_writer(metrics_jsonl if not processes or processes["rank"] == 0 else None) as on_epoch:
         trainer, plotter = container.trainer(), container.plotter()
@@ -148,6 +163,21 @@ def train(
     echo_run(run)
     for path in plots:
         click.echo(f"plot: {path}")
+
+
+def parse_widths(value: str) -> tuple[int, int, int] | None:
+    """--widths: None for auto, else three positive channel counts."""
+    if value.strip().lower() == "auto":
+        return None
+    try:
+        widths = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        widths = ()
+    if len(widths) != 3 or min(widths) < 1:
+        raise click.BadParameter(
+            f"expected auto or three positive channel counts such as 32,64,128, got {value!r}"
+        )
+    return widths  # type: ignore[return-value]
 
 
 def torchrun_processes(environ) -> dict[str, int] | None:
