@@ -136,6 +136,7 @@ def test_size_networks(monkeypatch):
     whenever one of its epochs fits the budget."""
     monkeypatch.setattr(training, "NETWORK_WIDTHS", ((4, 8, 16), SMALL.widths))
     monkeypatch.setattr(training, "WIDER_MIN_EPOCHS", 1)
+    monkeypatch.setattr(torch_trainer, "WIDER_MIN_EPOCHS", 1)  # what its log says
 
 
 def test_a_run_left_to_choose_measures_the_wider_networks_pace_and_trains_exactly_what_it_would_if_told(
@@ -154,17 +155,37 @@ def test_a_run_left_to_choose_measures_the_wider_networks_pace_and_trains_exactl
     assert a["architecture"]["kwargs"]["widths"] == [8, 16, 32]
     assert a["train_config"]["widths"] == [8, 16, 32]  # what was trained, not None
     assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in b["state_dict"])
-    assert re.search(r"an epoch of DigitNet\(8, 16, 32\) would take about \d+\.\d s here", caplog.text)
-    assert "pass --widths 8,16,32 to train the same one anywhere" in caplog.text
+    assert re.search(
+        r"an epoch of DigitNet\(8, 16, 32\) would take about \d+\.\d s here: 1 of them about \d+ s, within "
+        r"the time budget of 510 s",
+        caplog.text,
+    )
+    assert "network: DigitNet(8, 16, 32) (the widest whose epochs fit; pass --widths 8,16,32" in caplog.text
 
 
 def test_a_machine_too_slow_for_the_wider_network_trains_the_narrower(
-    mnist_dir, tmp_path, test_size_networks, monkeypatch
+    mnist_dir, tmp_path, test_size_networks, monkeypatch, caplog
 ):
     monkeypatch.setattr(torch_trainer, "epoch_seconds", lambda *args, **kwargs: 600.0)  # over any budget
     config = TrainConfig(**(SMALL.__dict__ | {"epochs": 1, "time_budget": 510.0, "widths": None}))
-    run, _ = train_small(mnist_dir, tmp_path / "models", config, limit=300)
+    with caplog.at_level("INFO"):
+        run, _ = train_small(mnist_dir, tmp_path / "models", config, limit=300)
     assert load_checkpoint(run.checkpoint_path)["architecture"]["kwargs"]["widths"] == [4, 8, 16]
+    assert "600.0 s here: 1 of them about 600 s, more than the time budget of 510 s" in caplog.text
+
+
+def test_without_a_time_budget_a_run_left_to_choose_trains_the_narrower_network_without_measuring(
+    mnist_dir, tmp_path, test_size_networks, monkeypatch, caplog
+):
+    def unexpected(*args, **kwargs):
+        raise AssertionError("the pace was measured, but nothing depended on it")
+
+    monkeypatch.setattr(torch_trainer, "epoch_seconds", unexpected)
+    config = TrainConfig(**(SMALL.__dict__ | {"epochs": 1, "time_budget": None, "widths": None}))
+    with caplog.at_level("INFO"):
+        run, _ = train_small(mnist_dir, tmp_path / "models", config, limit=300)
+    assert load_checkpoint(run.checkpoint_path)["train_config"]["widths"] == [4, 8, 16]
+    assert "network: DigitNet(4, 8, 16) (no time budget to weigh a wider one against" in caplog.text
 
 
 def test_the_measured_pace_is_a_real_duration_and_leaves_the_random_state_alone(mnist_dir):

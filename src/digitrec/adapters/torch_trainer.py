@@ -178,18 +178,33 @@ class TorchTrainer:
         if config.widths is not None:
             return config.widths
 
+        measured: list[tuple[int, int, int]] = []
+
         def pace(widths: tuple[int, int, int]) -> float:
             architecture = architecture_for(replace(config, widths=widths), with_verdict)
             seconds = epoch_seconds(architecture, mixture, config, config.augment, self.shard)
+            measured.append(widths)
+            needed = WIDER_MIN_EPOCHS * seconds
             if self.shard.main:
-                log.info("an epoch of DigitNet%s would take about %.1f s here", widths, seconds)
+                log.info(
+                    "an epoch of DigitNet%s would take about %.1f s here: %d of them about %.0f s, %s the "
+                    "time budget of %.0f s", widths, seconds, WIDER_MIN_EPOCHS, needed,
+                    "within" if needed <= (config.time_budget or 0) else "more than", config.time_budget,
+                )  # fmt: skip
             return seconds
 
         widths = chosen_widths(config.time_budget, config.epochs, pace)
         if self.shard.main:
+            why = (
+                "the widest whose epochs fit"
+                if measured
+                else "no time budget to weigh a wider one against"
+                if config.time_budget is None
+                else f"{config.epochs} epochs planned, fewer than the {WIDER_MIN_EPOCHS} a wider one needs"
+            )
             log.info(
-                "network: DigitNet%s (the widest of which %d epochs fit in the time budget; pass --widths "
-                "%s to train the same one anywhere)", widths, WIDER_MIN_EPOCHS, ",".join(map(str, widths)),
+                "network: DigitNet%s (%s; pass --widths %s to train the same one anywhere)",
+                widths, why, ",".join(map(str, widths)),
             )  # fmt: skip
         return widths
 
