@@ -7,7 +7,7 @@ import pytest
 from digitrec.adapters.memory_models import InMemoryModelRegistry
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.model_registry import LiveClassifier
-from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
+from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint, shipped_model_path
 from digitrec.domain.preprocessing import preprocess_canvas
 
 
@@ -57,13 +57,14 @@ def test_the_live_classifier_explains_with_the_live_model(classifier, tmp_path):
 
 def test_it_shows_each_stage_of_the_shipped_network(classifier):
     explanation = classifier.explain(drawn_seven())
+    c1, c2, c3 = load_checkpoint(shipped_model_path())["architecture"]["kwargs"]["widths"]
 
     assert [s.name for s in explanation.stages] == [
-        "stage 1 (16 x 14x14)",  # the shipped model's first convolution is strided: 28 -> 14
-        "stage 2 (32 x 14x14)",
-        "stage 3 (64 x 7x7)",
+        f"stage 1 ({c1} x 14x14)",  # the shipped model's first convolution is strided: 28 -> 14
+        f"stage 2 ({c2} x 14x14)",
+        f"stage 3 ({c3} x 7x7)",
     ]
-    assert [s.maps.shape for s in explanation.stages] == [(16, 14, 14), (32, 14, 14), (64, 7, 7)]
+    assert [s.maps.shape for s in explanation.stages] == [(c1, 14, 14), (c2, 14, 14), (c3, 7, 7)]
     for stage in explanation.stages:
         assert stage.maps.dtype == np.float32 and stage.maps.min() >= 0  # after the ReLU
         assert (stage.maps.reshape(len(stage.maps), -1).max(axis=1) > 0).sum() >= len(stage.maps) // 4

@@ -146,6 +146,18 @@ def test_promotion_accepts_a_model_within_the_margin():
     assert registry.live().version == "good"
 
 
+def test_promotion_accepts_exactly_the_margin_as_float32_accuracies_store_it():
+    """Two drawings in 1,000 worse on the canvas set, as a run stores them: float32 means, 0.994 and 0.992.
+    That is 0.2 points, not more."""
+    live_canvas, candidate_canvas = (float(np.float32(n / 1000)) for n in (994, 992))
+    assert candidate_canvas < live_canvas - 0.002  # in float arithmetic it looks like more than the margin
+    base = replace(BASE, canvas_accuracy=live_canvas)
+    assert promote_model(FakeRegistry(base, replace(GOOD, canvas_accuracy=candidate_canvas)), "good")
+    three_worse = float(np.float32(991 / 1000))
+    with pytest.raises(DigitrecError, match="on the canvas set against 99.40%"):
+        promote_model(FakeRegistry(base, replace(GOOD, canvas_accuracy=three_worse)), "good")
+
+
 def test_promotion_refuses_a_clearly_worse_model_unless_forced():
     registry = FakeRegistry(BASE, WORSE)
     with pytest.raises(DigitrecError, match="more than 0.2 points worse. Use --force"):
