@@ -130,9 +130,14 @@ def epoch_seconds(
         train_epoch(model, optimizer, constant, itertools.islice(timed, steps))
         synchronize(device)
         per_step = (time.perf_counter() - start) / steps
-    per_process = math.ceil(mixture.per_epoch / shard.world_size)
-    steps_per_epoch = math.ceil(per_process / max(1, config.batch_size // shard.world_size))
+    _, steps_per_epoch = epoch_size(mixture, config.batch_size, shard)
     return mean_over_processes(per_step * steps_per_epoch, shard, device)
+
+
+def epoch_size(mixture: Mixture, batch_size: int, shard: Shard) -> tuple[int, int]:
+    """(images this process trains in an epoch of `mixture`, the optimiser steps they take)."""
+    per_process = math.ceil(mixture.per_epoch / shard.world_size)
+    return per_process, math.ceil(per_process / max(1, batch_size // shard.world_size))
 
 
 def synchronize(device: torch.device) -> None:
@@ -292,8 +297,7 @@ def fit(
     (`shard`), DistributedDataParallel trains and only the main process logs and calls `on_epoch`."""
     device = mixture.images.device
     trained = wrap(model, shard, device)
-    per_process = math.ceil(mixture.per_epoch / shard.world_size)
-    steps_per_epoch = math.ceil(per_process / max(1, config.batch_size // shard.world_size))
+    per_process, steps_per_epoch = epoch_size(mixture, config.batch_size, shard)
     epochs = config.epochs
     optimizer, scheduler = one_cycle(trained, config, epochs * steps_per_epoch)
     history: list[EpochMetrics] = []
