@@ -52,6 +52,7 @@ from digitrec.domain.training import (
     TrainConfig,
     TrainingRun,
     chosen_widths,
+    wider_fits,
 )
 
 log = logging.getLogger(__name__)
@@ -179,17 +180,17 @@ class TorchTrainer:
             return config.widths
 
         measured: list[tuple[int, int, int]] = []
+        budget = config.time_budget  # set whenever `pace` is called
 
         def pace(widths: tuple[int, int, int]) -> float:
             architecture = architecture_for(replace(config, widths=widths), with_verdict)
             seconds = epoch_seconds(architecture, mixture, config, config.augment, self.shard)
             measured.append(widths)
-            needed = WIDER_MIN_EPOCHS * seconds
             if self.shard.main:
                 log.info(
                     "an epoch of DigitNet%s would take about %.1f s here: %d of them about %.0f s, %s the "
-                    "time budget of %.0f s", widths, seconds, WIDER_MIN_EPOCHS, needed,
-                    "within" if needed <= (config.time_budget or 0) else "more than", config.time_budget,
+                    "time budget of %.0f s", widths, seconds, WIDER_MIN_EPOCHS, WIDER_MIN_EPOCHS * seconds,
+                    "within" if wider_fits(seconds, budget) else "more than", budget,
                 )  # fmt: skip
             return seconds
 

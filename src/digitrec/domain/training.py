@@ -52,6 +52,11 @@ NETWORK_WIDTHS: tuple[tuple[int, int, int], ...] = ((16, 32, 64), (32, 64, 128))
 WIDER_MIN_EPOCHS = 14  # a wider network is chosen only when at least this many of its epochs fit the budget
 
 
+def wider_fits(seconds_per_epoch: float, budget: float) -> bool:
+    """Whether WIDER_MIN_EPOCHS epochs of a wider network, at this pace, fit in `budget` seconds."""
+    return seconds_per_epoch * WIDER_MIN_EPOCHS <= budget
+
+
 def chosen_widths(
     budget: float | None, planned: int, pace: Callable[[tuple[int, int, int]], float]
 ) -> tuple[int, int, int]:
@@ -63,7 +68,7 @@ def chosen_widths(
     if budget is None or planned < WIDER_MIN_EPOCHS:
         return narrowest
     for widths in reversed(wider):
-        if pace(widths) * WIDER_MIN_EPOCHS <= budget:
+        if wider_fits(pace(widths), budget):
             return widths
     return narrowest
 
