@@ -120,14 +120,13 @@ def epoch_seconds(
     device = mixture.images.device
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         model = build_model(architecture).to(device, memory_format=torch.channels_last)
-        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
-        constant = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+        optimizer, scheduler = one_cycle(model, config, 1 + steps)  # the run's optimiser, as it steps
         g = torch.Generator(device=device).manual_seed(config.seed)
         timed = batches(mixture, g, config.batch_size, augment, shard, config.untouched)
-        train_epoch(model, optimizer, constant, itertools.islice(timed, 1))  # warm-up
+        train_epoch(model, optimizer, scheduler, itertools.islice(timed, 1))  # warm-up
         synchronize(device)
         start = time.perf_counter()
-        train_epoch(model, optimizer, constant, itertools.islice(timed, steps))
+        train_epoch(model, optimizer, scheduler, itertools.islice(timed, steps))
         synchronize(device)
         per_step = (time.perf_counter() - start) / steps
     _, steps_per_epoch = epoch_size(mixture, config.batch_size, shard)
