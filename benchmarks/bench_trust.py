@@ -14,13 +14,14 @@ reliability diagram per set, in --plots.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from digitrec.adapters.labelled_folder import read_labelled_folder
+from digitrec.adapters.labelled_folder import LABELS_FILE, read_labelled_folder
 from digitrec.adapters.torch_calibration import not_a_digit_probability
 from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
 from digitrec.domain.confidence import area_under, expected_calibration_error, roc_curve
@@ -30,15 +31,39 @@ from digitrec.domain.preprocessing import preprocess_canvas
 
 def model_inputs(folder: Path) -> tuple[np.ndarray, np.ndarray]:
     """Every usable image of the folder, preprocessed, and its label (-1: not a digit)."""
+    images, labels, _ = named_inputs(folder)
+    return images, labels
+
+
+def named_inputs(folder: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """`model_inputs`, and the file name of each image kept."""
     items, _ = read_labelled_folder(folder)
-    images, labels = [], []
+    images, labels, names = [], [], []
     for item in items:
         try:
             images.append(preprocess_canvas(item.load()))
         except DigitrecError:
             continue
         labels.append(-1 if item.label is None else item.label)
-    return np.stack(images), np.array(labels)
+        names.append(item.name)
+    return np.stack(images), np.array(labels), names
+
+
+def kinds_refused(folder: Path, names: list[str], refused: np.ndarray) -> dict[str, tuple[int, int]]:
+    """(refused, n) per kind of non-digit, from labels.csv's `kind` column; a doodle counts under its
+    `source` (smiley, cloud, ...). Empty when the folder has no `kind` column."""
+    with (folder / LABELS_FILE).open(newline="", encoding="utf-8-sig") as f:
+        rows = {row["file"]: row for row in csv.DictReader(f)}
+    counts: dict[str, list[int]] = {}
+    for name, no in zip(names, refused, strict=True):
+        row = rows[name]
+        if not row.get("kind"):
+            return {}
+        kind = f"doodle: {row.get('source')}" if row["kind"] == "doodle" else row["kind"]
+        counts.setdefault(kind, [0, 0])
+        counts[kind][0] += int(no)
+        counts[kind][1] += 1
+    return {kind: (refused, n) for kind, (refused, n) in sorted(counts.items())}
 
 
 @torch.inference_mode()
@@ -144,7 +169,8 @@ def main() -> None:
         print(f"{'':14} most common errors: {', '.join(f'{k} x{v}' for k, v in top)}")
     report = {"model": classifier.info.version, "digit_sets": results}
     if args.non_digits:
-        scored = [outputs(classifier, model_inputs(f)[0]) for f in args.non_digits]
+        inputs = [named_inputs(f) for f in args.non_digits]
+        scored = [outputs(classifier, images) for images, _, _ in inputs]
         negatives = np.concatenate([reject for _, reject, _ in scored])
         refused = np.concatenate([refused for _, _, refused in scored])
         positives = np.concatenate(digit_scores)
@@ -155,6 +181,11 @@ def main() -> None:
             f"non-digits     n={len(negatives):5d}  refused {100 * refused.mean():.2f}%   AUROC (all digit "
             f"sets vs non-digits) {auroc:.4f}"
         )
+        for folder, (_, _, names), (_, _, no) in zip(args.non_digits, inputs, scored, strict=True):
+            if kinds := kinds_refused(folder, names, no):
+                report.setdefault("non_digit_kinds", {})[folder.name] = kinds
+                counts = ", ".join(f"{kind} {r}/{n}" for kind, (r, n) in kinds.items())
+                print(f"{'':14} refused per kind: {counts}")
         if args.plots:
             plot(results, curves, roc, auroc, args.plots)
     if args.json:

@@ -132,3 +132,26 @@ def test_the_shipped_checkpoint_carries_its_calibration():
     assert 0 < calibration["reject_threshold"] < 1
     assert calibration["ece_after"] <= calibration["ece_before"]
     assert calibration["digits_refused"] <= 0.01 and calibration["auroc"] > 0.99
+
+
+def test_bench_trust_counts_the_non_digits_it_refuses_per_kind(tmp_path, heldout):
+    """The per-kind tally README's "What still fails" quotes: doodles by what they show, the rest by kind."""
+    trust = benchmark_module("bench_trust")
+    heldout.write_folder(tmp_path / "nd", heldout.nondigit_set(np.random.default_rng(34), 12))
+    images, labels, names = trust.named_inputs(tmp_path / "nd")
+    assert len(images) == 12 and (labels == -1).all() and names[0] == "00000.png"
+    refused = np.arange(12) % 3 != 0  # every third drawing accepted: 00000, 00003, ...
+    kinds = trust.kinds_refused(tmp_path / "nd", names, refused)
+    # drawings go letter, doodle, scribble, word in turn; doodles n=1, 5, 9 are three different templates
+    assert {k: v for k, v in kinds.items() if not k.startswith("doodle: ")} == {
+        "letter": (2, 3),  # 0, 4, 8: 0 accepted
+        "scribble": (2, 3),  # 2, 6, 10: 6 accepted
+        "word": (2, 3),  # 3, 7, 11: 3 accepted
+    }
+    doodles = {k: v for k, v in kinds.items() if k.startswith("doodle: ")}
+    assert len(doodles) == 3 and sorted(doodles.values()) == [(0, 1), (1, 1), (1, 1)]  # 9 accepted
+    digits = tmp_path / "digits"
+    heldout.write_folder(
+        digits, [(image, 3, {}) for image, _, _ in heldout.nondigit_set(np.random.default_rng(35), 2)]
+    )
+    assert trust.kinds_refused(digits, trust.named_inputs(digits)[2], np.array([True, False])) == {}
