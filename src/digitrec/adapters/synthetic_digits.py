@@ -1,6 +1,7 @@
 """Digits that MNIST has too few of, made for training: pen-stroke templates of the ways people write each
 digit (flagged 1s with a base, crossed 7s, open 4s, 9s with a hooked or curled tail, looped 2s...) and
-digits typed in the fonts that ship with matplotlib.
+digits typed in the fonts that ship with matplotlib. Half the template digits have their ink box stretched
+to a square, as scans that fill a fixed box store them.
 
 Only training uses this module. The held-out sets in `benchmarks/` come from other generators (other
 templates, other fonts), so what the network learns here is checked on shapes it never saw.
@@ -11,9 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from digitrec.adapters.pen import Stroke, arc, draw_strokes, draw_text
 from digitrec.domain.preprocessing import EmptyDrawing, preprocess_canvas
+
+STRETCHED = 0.5  # share of template digits drawn with their ink box stretched to a square
 
 # Strokes in a unit box (x right, y down); several styles per digit.
 DIGIT_STYLES: dict[int, list[list[Stroke]]] = {
@@ -116,7 +120,25 @@ def matplotlib_fonts() -> list[Path]:
 
 def template_digit(digit: int, rng: np.random.Generator) -> np.ndarray:
     styles = DIGIT_STYLES[digit]
-    return draw_strokes(styles[rng.integers(len(styles))], rng)
+    drawing = draw_strokes(styles[rng.integers(len(styles))], rng)
+    return stretched_to_square(drawing) if rng.random() < STRETCHED else drawing
+
+
+def stretched_to_square(drawing: np.ndarray) -> np.ndarray:
+    """The drawing's ink box stretched to a square, as scanners that fill a fixed box do (Semeion's 16x16):
+    a 1 with a flag then comes out as wide as a 7. A drawing thinner than a quarter of its height (a plain
+    stroke) is left as it is: stretched, it would be a solid block."""
+    rows, cols = np.nonzero(drawing)
+    if len(rows) == 0:
+        return drawing
+    height, width = int(np.ptp(rows)) + 1, int(np.ptp(cols)) + 1
+    if min(height, width) < max(height, width) / 4:
+        return drawing
+    side = max(height, width)
+    ink = Image.fromarray(drawing[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1])
+    square = np.zeros((side + 8, side + 8), np.uint8)
+    square[4:-4, 4:-4] = np.asarray(ink.resize((side, side), Image.BILINEAR))
+    return square
 
 
 def font_digit(digit: int, fonts: list[Path], rng: np.random.Generator) -> np.ndarray | None:
