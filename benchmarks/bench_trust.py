@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -49,21 +50,31 @@ def named_inputs(folder: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.stack(images), np.array(labels), names
 
 
-def kinds_refused(folder: Path, names: list[str], refused: np.ndarray) -> dict[str, tuple[int, int]]:
-    """(refused, n) per kind of non-digit, from labels.csv's `kind` column; a doodle counts under its
-    `source` (smiley, cloud, ...). Empty when the folder has no `kind` column."""
+def tally(folder: Path, names: list[str], hits: np.ndarray, group: Callable[[dict], str | None]) -> dict:
+    """{group: (hits, n)} over the images `names` of `folder`, grouped by `group(row of labels.csv)`; empty
+    when `group` gives None (the folder lacks the columns it reads)."""
     with (folder / LABELS_FILE).open(newline="", encoding="utf-8-sig") as f:
         rows = {row["file"]: row for row in csv.DictReader(f)}
     counts: dict[str, list[int]] = {}
-    for name, no in zip(names, refused, strict=True):
-        row = rows[name]
-        if not row.get("kind"):
+    for name, hit in zip(names, hits, strict=True):
+        if (key := group(rows[name])) is None:
             return {}
-        kind = f"doodle: {row.get('source')}" if row["kind"] == "doodle" else row["kind"]
-        counts.setdefault(kind, [0, 0])
-        counts[kind][0] += int(no)
-        counts[kind][1] += 1
-    return {kind: (refused, n) for kind, (refused, n) in sorted(counts.items())}
+        counts.setdefault(key, [0, 0])
+        counts[key][0] += int(hit)
+        counts[key][1] += 1
+    return {key: (hit, n) for key, (hit, n) in sorted(counts.items())}
+
+
+def kind(row: dict) -> str | None:
+    """A non-digit's kind (labels.csv's `kind`); a doodle's is what it shows (`source`: smiley, cloud...)."""
+    if not row.get("kind"):
+        return None
+    return f"doodle: {row.get('source')}" if row["kind"] == "doodle" else row["kind"]
+
+
+def style(row: dict) -> str | None:
+    """A digit's way of writing and its form (the styles set's `style` and `form`)."""
+    return f"{row['style']} / {row['form']}" if row.get("style") and row.get("form") else None
 
 
 @torch.inference_mode()
@@ -153,7 +164,7 @@ def main() -> None:
     )
     results, curves, digit_scores = [], {}, []
     for folder in args.folders:
-        images, labels = model_inputs(folder)
+        images, labels, names = named_inputs(folder)
         probabilities, reject, refused = outputs(classifier, images)
         result = score_digits(folder.name, probabilities, labels, refused)
         results.append(result)
@@ -167,6 +178,10 @@ def main() -> None:
         )
         top = sorted(result["errors"].items(), key=lambda kv: -kv[1])[:8]
         print(f"{'':14} most common errors: {', '.join(f'{k} x{v}' for k, v in top)}")
+        if styles := tally(folder, names, probabilities.argmax(1) == labels, style):
+            result["styles"] = styles
+            counts = ", ".join(f"{key} {hit}/{n}" for key, (hit, n) in styles.items())
+            print(f"{'':14} read per style: {counts}")
     report = {"model": classifier.info.version, "digit_sets": results}
     if args.non_digits:
         inputs = [named_inputs(f) for f in args.non_digits]
@@ -182,7 +197,7 @@ def main() -> None:
             f"sets vs non-digits) {auroc:.4f}"
         )
         for folder, (_, _, names), (_, _, no) in zip(args.non_digits, inputs, scored, strict=True):
-            if kinds := kinds_refused(folder, names, no):
+            if kinds := tally(folder, names, no, kind):
                 report.setdefault("non_digit_kinds", {})[folder.name] = kinds
                 counts = ", ".join(f"{kind} {r}/{n}" for kind, (r, n) in kinds.items())
                 print(f"{'':14} refused per kind: {counts}")

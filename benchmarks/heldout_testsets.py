@@ -17,6 +17,11 @@ dark on light:
 - nondigits (600, label `none`, column `kind`): things that are not digits, for a model that may answer
   "not a digit": letters that look like no digit, doodles (smiley, house, fish, ...), dense scribbles, and
   short words, in equal parts.
+- styles (1,800, columns `style`, `form`): 1s, 4s, 7s and 9s in 15 ways of writing them that MNIST has few
+  of (1s with a flag and a base, 9s with a hooked or curled tail, open 4s, crossed 7s, and the plain forms),
+  from stroke templates written for this set, each drawn on the canvas, or stored as an 8x8 scan or a
+  stretched 16x16 scan (as scan8 and scan16bin store MNIST's digits). Stretching makes a flagged 1 as wide
+  as a 7, as Semeion's scans do.
 
     python benchmarks/heldout_testsets.py --data-dir ../shared/mnist --out heldout [--only fonts,scan8]
     digitrec evaluate heldout/fonts
@@ -38,6 +43,7 @@ from pen_drawing import (  # noqa: E402
     CANVAS,
     DOODLES,
     FONT_SIZE,
+    HAND_STYLES,
     HANDWRITING_FONTS,
     HERSHEY_DIGIT_FONTS,
     HERSHEY_LETTER_FONTS,
@@ -51,7 +57,14 @@ from pen_drawing import (  # noqa: E402
 )
 
 Drawing = tuple[np.ndarray, object, dict]  # (canvas uint8, label, extra columns for labels.csv)
-COUNTS = {"fonts": 1000, "scan8": 2000, "scan16bin": 2000, "scan16grey": 2000, "nondigits": 600}
+COUNTS = {
+    "fonts": 1000,
+    "scan8": 2000,
+    "scan16bin": 2000,
+    "scan16grey": 2000,
+    "nondigits": 600,
+    "styles": 1800,
+}
 LETTERS = "CEFHKMNRUVWXYcfhkmnruvwx"  # no O Q D I L T Z S G B A J, no o l i j z s g b q a e y t: digit-like
 WORDS = (
     "cat dog hello hi yes ok fun run sun max web mix fox cow hen key word text hey wow hmm ink pen art draw "
@@ -152,6 +165,25 @@ def scan16grey(digit: np.ndarray, rng: np.random.Generator, n: int) -> tuple[np.
 
 
 SCANS = {"scan8": scan8, "scan16bin": scan16bin, "scan16grey": scan16grey}
+STYLE_FORMS = ("canvas", "scan8", "scan16bin")
+
+
+def styles_set(rng: np.random.Generator, count: int) -> list[Drawing]:
+    """The hand styles of `pen_drawing.HAND_STYLES` in turn, each drawn on the canvas, or that drawing
+    stored as an 8x8 or a stretched 16x16 scan (forms in turn, after every round of styles)."""
+    names = list(HAND_STYLES)
+    drawings = []
+    for n in range(count):
+        name, form = names[n % len(names)], STYLE_FORMS[n // len(names) % len(STYLE_FORMS)]
+        digit, strokes = HAND_STYLES[name]
+        height = rng.uniform(60, 250)
+        brush, aspect = min(rng.uniform(8, 30), height / 6), rng.uniform(0.6, 1)
+        jittered = [np.array(s, dtype=np.float64) + rng.normal(0, 0.012, (len(s), 2)) for s in strokes]
+        image = draw_strokes(jittered, height, brush, rng, max_tilt=12, aspect=aspect)
+        image, extra = finish(image, n) if form == "canvas" else SCANS[form](image, rng, n)
+        columns = {"style": name, "form": form, "dark_on_light": extra["dark_on_light"]}
+        drawings.append((image, digit, columns))
+    return drawings
 
 
 def nondigit_set(rng: np.random.Generator, count: int) -> list[Drawing]:
@@ -227,6 +259,8 @@ def main() -> None:
             drawings = fonts_set(rng, COUNTS[name])
         elif name == "nondigits":
             drawings = nondigit_set(rng, COUNTS[name])
+        elif name == "styles":
+            drawings = styles_set(rng, COUNTS[name])
         else:
             if test is None:
                 from torchvision.datasets import MNIST

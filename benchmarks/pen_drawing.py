@@ -191,6 +191,32 @@ DOODLES: dict[str, list] = {
 # fmt: on
 
 
+# Ways of writing 1, 4, 7 and 9 that MNIST has few of (European 1s and 9s, open 4s, crossed 7s), as strokes
+# in a unit box, written for the held-out sets (training has templates of its own): (digit, strokes).
+# fmt: off
+HAND_STYLES: dict[str, tuple[int, list]] = {
+    "1 flag and base": (1, [[(0.25, 0.35), (0.6, 0.0), (0.6, 1.0)], [(0.3, 1.0), (0.9, 1.0)]]),
+    "1 long flag": (1, [[(0.1, 0.45), (0.6, 0.0), (0.6, 1.0)]]),
+    "1 slanted with flag": (1, [[(0.3, 0.3), (0.7, 0.0), (0.45, 1.0)]]),
+    "1 plain": (1, [[(0.5, 0.0), (0.5, 1.0)]]),
+    "4 open": (4, [[(0.3, 0.0), (0.1, 0.6), (0.9, 0.6)], [(0.65, 0.2), (0.65, 1.0)]]),
+    "4 closed": (4, [[(0.7, 1.0), (0.7, 0.0), (0.1, 0.65), (0.95, 0.65)]]),
+    "4 open with long bar": (4, [[(0.35, 0.0), (0.05, 0.55), (1.0, 0.55)], [(0.7, 0.0), (0.7, 1.0)]]),
+    "7 crossed": (7, [[(0.05, 0.05), (0.95, 0.0), (0.4, 1.0)], [(0.25, 0.5), (0.85, 0.5)]]),
+    "7 hooked top": (7, [[(0.05, 0.2), (0.1, 0.0), (0.95, 0.0), (0.45, 1.0)]]),
+    "7 plain": (7, [[(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)]]),
+    "9 hooked tail": (9, [[*_arc(0.5, 0.28, 0.3, 0.26, 0, 360), (0.8, 0.3), (0.78, 0.85),
+                           *_arc(0.6, 0.85, 0.18, 0.15, 0, 150)]]),
+    "9 curled tail": (9, [[*_arc(0.5, 0.28, 0.3, 0.26, -10, 350), (0.8, 0.25), (0.8, 0.8),
+                           *_arc(0.5, 0.8, 0.3, 0.2, 0, 200)]]),
+    "9 looped tail": (9, [[*_arc(0.5, 0.27, 0.3, 0.25, 0, 360), (0.8, 0.27), (0.72, 0.9),
+                           *_arc(0.58, 0.88, 0.15, 0.12, 10, 330)]]),
+    "9 curved stem": (9, [[*_arc(0.5, 0.28, 0.3, 0.26, 0, 360), *_arc(0.2, 0.28, 0.6, 0.7, 0, 80)]]),
+    "9 plain": (9, [[*_arc(0.5, 0.28, 0.3, 0.26, 0, 360), (0.8, 0.28), (0.8, 1.0)]]),
+}
+# fmt: on
+
+
 def doodle_strokes(name: str, rng: np.random.Generator) -> Strokes:
     """Doodle `name` with every point jittered, as an unsteady hand draws it."""
     return [np.array(s, dtype=np.float64) + rng.normal(0, 0.012, (len(s), 2)) for s in DOODLES[name]]

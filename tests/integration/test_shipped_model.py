@@ -141,7 +141,7 @@ def test_bench_trust_counts_the_non_digits_it_refuses_per_kind(tmp_path, heldout
     images, labels, names = trust.named_inputs(tmp_path / "nd")
     assert len(images) == 12 and (labels == -1).all() and names[0] == "00000.png"
     refused = np.arange(12) % 3 != 0  # every third drawing accepted: 00000, 00003, ...
-    kinds = trust.kinds_refused(tmp_path / "nd", names, refused)
+    kinds = trust.tally(tmp_path / "nd", names, refused, trust.kind)
     # drawings go letter, doodle, scribble, word in turn; doodles n=1, 5, 9 are three different templates
     assert {k: v for k, v in kinds.items() if not k.startswith("doodle: ")} == {
         "letter": (2, 3),  # 0, 4, 8: 0 accepted
@@ -154,4 +154,17 @@ def test_bench_trust_counts_the_non_digits_it_refuses_per_kind(tmp_path, heldout
     heldout.write_folder(
         digits, [(image, 3, {}) for image, _, _ in heldout.nondigit_set(np.random.default_rng(35), 2)]
     )
-    assert trust.kinds_refused(digits, trust.named_inputs(digits)[2], np.array([True, False])) == {}
+    assert trust.tally(digits, trust.named_inputs(digits)[2], np.array([True, False]), trust.kind) == {}
+
+
+def test_the_styles_set_draws_every_style_in_every_form_and_bench_trust_tallies_them(tmp_path, heldout):
+    trust = benchmark_module("bench_trust")
+    styles = len(heldout.HAND_STYLES)
+    drawings = heldout.styles_set(np.random.default_rng(36), 3 * styles)
+    heldout.write_folder(tmp_path / "styles", drawings)
+    assert all(label == heldout.HAND_STYLES[extra["style"]][0] for _, label, extra in drawings)
+    images, labels, names = trust.named_inputs(tmp_path / "styles")
+    assert set(labels.tolist()) == {1, 4, 7, 9}
+    tallied = trust.tally(tmp_path / "styles", names, labels == 1, trust.style)
+    assert len(tallied) == 3 * styles  # each style once as a canvas drawing, an 8x8 and a 16x16 scan
+    assert tallied["1 long flag / scan16bin"] == (1, 1) and tallied["9 curled tail / canvas"] == (0, 1)
