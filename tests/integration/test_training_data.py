@@ -10,7 +10,8 @@ import torch
 
 from digitrec.adapters import training_data
 from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.synthetic_digits import DIGIT_STYLES, synthetic_digits
+from digitrec.adapters.pen import draw_strokes
+from digitrec.adapters.synthetic_digits import DIGIT_STYLES, stretched_to_square, synthetic_digits
 from digitrec.adapters.synthetic_letters import LETTER_STROKES
 from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
 from digitrec.adapters.torch_augment import (
@@ -100,6 +101,24 @@ def test_synthetic_digits_are_balanced_reproducible_model_inputs():
     again, _ = synthetic_digits(200, np.random.default_rng(3))
     assert np.array_equal(images, again)
     assert set(DIGIT_STYLES) == set(range(10)) and min(len(s) for s in DIGIT_STYLES.values()) >= 3
+
+
+def ink_box(image: np.ndarray) -> tuple[int, int]:
+    rows, cols = np.nonzero(image)
+    return int(np.ptp(rows)) + 1, int(np.ptp(cols)) + 1
+
+
+def test_stretching_to_a_square_widens_a_flagged_1_but_leaves_a_plain_stroke():
+    flagged = draw_strokes(DIGIT_STYLES[1][3], np.random.default_rng(0))  # a long flag: a narrow drawing
+    height, width = ink_box(flagged)
+    assert width < 0.7 * height
+    stretched = stretched_to_square(flagged)
+    assert ink_box(stretched) == (height, height)  # as tall as before, now as wide
+    assert preprocess_canvas(stretched).shape == (28, 28)
+    plain = np.zeros((96, 96), np.uint8)
+    plain[10:80, 45:50] = 255  # 5 px wide, 70 tall: stretched it would be a solid block
+    assert stretched_to_square(plain) is plain
+    assert stretched_to_square(np.zeros((96, 96), np.uint8)).max() == 0
 
 
 def test_a_run_draws_the_same_sets_in_worker_processes_as_in_its_own():
