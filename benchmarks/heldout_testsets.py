@@ -52,6 +52,7 @@ from pen_drawing import (  # noqa: E402
     draw_strokes,
     font_ink,
     hershey_strokes,
+    jittered,
     place_ink,
     scribble_strokes,
 )
@@ -178,8 +179,7 @@ def styles_set(rng: np.random.Generator, count: int) -> list[Drawing]:
         digit, strokes = HAND_STYLES[name]
         height = rng.uniform(60, 250)
         brush, aspect = min(rng.uniform(8, 30), height / 6), rng.uniform(0.6, 1)
-        jittered = [np.array(s, dtype=np.float64) + rng.normal(0, 0.012, (len(s), 2)) for s in strokes]
-        image = draw_strokes(jittered, height, brush, rng, max_tilt=12, aspect=aspect)
+        image = draw_strokes(jittered(strokes, rng), height, brush, rng, max_tilt=12, aspect=aspect)
         image, extra = finish(image, n) if form == "canvas" else SCANS[form](image, rng, n)
         columns = {"style": name, "form": form, "dark_on_light": extra["dark_on_light"]}
         drawings.append((image, digit, columns))

@@ -217,9 +217,14 @@ HAND_STYLES: dict[str, tuple[int, list]] = {
 # fmt: on
 
 
+def jittered(strokes: list, rng: np.random.Generator) -> Strokes:
+    """The strokes with every point jittered, as an unsteady hand draws them."""
+    return [np.array(s, dtype=np.float64) + rng.normal(0, 0.012, (len(s), 2)) for s in strokes]
+
+
 def doodle_strokes(name: str, rng: np.random.Generator) -> Strokes:
-    """Doodle `name` with every point jittered, as an unsteady hand draws it."""
-    return [np.array(s, dtype=np.float64) + rng.normal(0, 0.012, (len(s), 2)) for s in DOODLES[name]]
+    """Doodle `name`, jittered."""
+    return jittered(DOODLES[name], rng)
 
 
 def scribble_strokes(rng: np.random.Generator) -> Strokes:
