@@ -14,7 +14,7 @@ import digitrec.adapters.torch_trainer as torch_trainer
 import digitrec.adapters.training_loop as training_loop
 import digitrec.domain.training as training
 from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.torch_augment import augment_batch
+from digitrec.adapters.torch_augment import TRAINING, Augmentation, augment_batch, change_thickness
 from digitrec.adapters.torch_model import TorchClassifier, build_model, load_checkpoint
 from digitrec.adapters.torch_trainer import TorchTrainer
 from digitrec.adapters.training_data import Mixture, load_splits
@@ -251,6 +251,17 @@ def test_augmentation_changes_images_but_keeps_range_and_ink():
     ink = out.sum(dim=(1, 2, 3))
     assert (ink > 0.3 * x[0].sum()).all()  # the digit never vanishes or leaves the frame
     assert len({round(v, 3) for v in ink.tolist()}) > 16  # each image got its own transform
+
+
+def test_the_thickest_stroke_change_grows_a_stroke_by_one_pixel_each_side_at_most():
+    # Two dilations, then a low-resolution scan, left blobs that were no digit any more; the not-a-digit
+    # threshold, fitted on such degraded digits, then let more non-digits through (README, "What works").
+    dot = torch.zeros(8, 1, 28, 28)
+    dot[:, :, 14, 14] = 1.0
+    thickest = Augmentation(thickness=(TRAINING.thickness[1], TRAINING.thickness[1]))
+    grown = change_thickness(dot, thickest, torch.Generator().manual_seed(0))
+    assert torch.equal(grown[:, :, 13:16, 13:16], torch.ones(8, 1, 3, 3))  # one full 3x3 step
+    assert grown.sum() == 8 * 9  # and nothing beyond it
 
 
 def test_a_missing_checkpoint_says_how_to_get_one(tmp_path):

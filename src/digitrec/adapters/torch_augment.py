@@ -6,7 +6,8 @@ trains on exactly the kind of input it will be shown:
 
 1. an affine transform (slant, shear, a strong change of aspect: wide and narrow digits) with an elastic
    distortion (Simard et al. 2003), in one resampling;
-2. thinner or thicker strokes (a blend towards an erosion or a dilation);
+2. thinner or thicker strokes (a blend towards an erosion or a dilation, never more than one 3x3 step:
+   two, on top of a low-resolution scan, left blobs that were no digit any more);
 3. for some images, the ink box stretched to a square, as scans normalised to fill their box do;
 4. for some, a low-resolution scan: the digit shrunk to 6-16 px, sometimes binarised, then enlarged again.
 
@@ -37,7 +38,7 @@ class Augmentation:
     aspect: tuple[float, float] = (0.9, 1.8)  # factor on width/height (log-uniform): mostly wider
     elastic: float = 0.6  # probability of an elastic distortion
     elastic_alpha: float = 0.08  # its strength, in units of half the image side
-    thickness: tuple[float, float] = (-0.6, 1.6)  # < 0 erodes, > 0 dilates (> 1: a second dilation)
+    thickness: tuple[float, float] = (-0.6, 1.0)  # < 0 erodes, > 0 dilates: at most one 3x3 step
     fill_box: float = 0.08  # probability of stretching the ink box to a square
     low_resolution: float = 0.15  # probability of a low-resolution scan
     resolution: tuple[int, int] = (8, 16)  # pixels across the digit's box in such a scan
@@ -99,9 +100,7 @@ def change_thickness(x: torch.Tensor, aug: Augmentation, g: torch.Generator) -> 
     n = x.shape[0]
     amount = uniform(n, *aug.thickness, g, x.device).view(n, 1, 1, 1)
     dilated, eroded = dilate(x), -dilate(-x)
-    twice = dilate(dilated)
-    grown = torch.where(amount > 1, dilated + (amount - 1) * (twice - dilated), x + amount * (dilated - x))
-    return torch.where(amount > 0, grown, x + amount * (x - eroded))
+    return torch.where(amount > 0, x + amount * (dilated - x), x + amount * (x - eroded))
 
 
 def normalise(x: torch.Tensor, square: torch.Tensor | None = None) -> torch.Tensor:
