@@ -144,9 +144,7 @@ def test_the_shipped_checkpoint_carries_its_calibration():
     calibration = load_checkpoint(shipped_model_path())["calibration"]
     assert 0.25 <= calibration["temperature"] <= 8
     assert 0 < calibration["reject_threshold"] < 1
-    # The temperature minimises the negative log-likelihood, not the calibration error: where that error is
-    # already tiny it may move it a little either way, never by more than a tenth of a point.
-    assert calibration["ece_after"] <= 0.005 and calibration["ece_after"] <= calibration["ece_before"] + 0.001
+    assert calibration["ece_after"] <= calibration["ece_before"]
     assert calibration["digits_refused"] <= 0.01 and calibration["auroc"] > 0.99
 
 
