@@ -4,8 +4,8 @@
 The drawings are made from MNIST's validation split (never trained on, and not the test set), put on a
 280x280 canvas like the app's (random size, position, brush; see canvas_testset.py), rotated, and stored as
 submissions with the base model's prediction. Then the live model is fine-tuned through the same use case as
-`digitrec finetune`, and the held-out submissions (by id hash) and the MNIST test set are scored before and
-after.
+`digitrec finetune`, and the held-out submissions (by id hash), the MNIST test set and the canvas set are
+scored before and after; last, whether `models promote` would make the new version live.
 
     python benchmarks/bench_finetune.py --data-dir ../shared/mnist
 """
@@ -26,6 +26,7 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.training_data import SPLIT_SEED
 from digitrec.containers import Container
 from digitrec.domain.learning import finetune_model
+from digitrec.domain.model_versions import promotion_problems
 from digitrec.domain.ports import Classifier, SubmissionRepository
 from digitrec.domain.recognition import recognise
 from digitrec.domain.submissions import Submission
@@ -91,6 +92,7 @@ def main() -> None:
         config = FineTuneConfig(
             epochs=args.epochs, seed=args.seed, lr=args.lr, submission_share=args.submission_share
         )
+        live = registry.live()
         result, _ = finetune_model(
             container.trainer(),
             container.plotter(),
@@ -102,6 +104,7 @@ def main() -> None:
                 f"  epoch {m.epoch}: {m.seconds:6.1f}s  MNIST test {100 * m.test_accuracy:.2f}%", flush=True
             ),
         )
+        problems = promotion_problems(registry.get(result.run.version), live)
     used, heldout = result.submissions_used, result.heldout
     before, after = result.heldout_before, result.heldout_after
     print(f"{args.count} sideways drawings submitted: {used} trained on, {heldout} held out")
@@ -110,6 +113,9 @@ def main() -> None:
         f"MNIST test:                 {100 * result.test_before:.2f}% -> "
         f"{100 * result.run.test_accuracy:.2f}%"
     )
+    canvas = (result.canvas_before, result.canvas_after)
+    print("canvas set:                 {:.2f}% -> {:.2f}%".format(*(100 * a for a in canvas)))
+    print("models promote would", f"refuse it: {'; '.join(problems)}" if problems else "accept it")
     print(f"fine-tuning took {result.run.seconds:.0f} s ({config.epochs} epochs)")
 
 

@@ -1,14 +1,17 @@
 """Fine-tuning, listing and promoting model versions, with a fake trainer and registry."""
 
+import contextlib
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from fake_registry import FakeRegistry
 
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.containers import Container
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.learning import finetune_model, is_heldout, training_inputs
 from digitrec.domain.model_versions import promote_model
@@ -21,6 +24,7 @@ from digitrec.domain.training import (
     TooFewSubmissions,
     TrainingRun,
 )
+from digitrec.entrypoints.cli import cli
 
 PNG = encode_png(np.zeros((28, 28), np.uint8))
 BASE = ModelRecord("base", "base.pt", None, 0.995, live=True)
@@ -36,7 +40,9 @@ class FakeTrainer:
         self.calls.append((parent, submissions, heldout))
         self.negatives = negatives
         run = TrainingRun("tuned", "models/tuned.pt", (), 1, 0.995, ())
-        return FineTuneResult(run, parent.version, len(submissions), len(heldout), 0.2, 0.9, 0.995)
+        return FineTuneResult(
+            run, parent.version, len(submissions), len(heldout), 0.2, 0.9, 0.995, 0, 0.991, 0.990
+        )
 
 
 class FakePlotter:
@@ -123,6 +129,53 @@ def test_promotion_also_guards_the_canvas_set_using_the_parents_measurement():
         promote_model(FakeRegistry(base, worse_canvas), "good")
     better = replace(worse_canvas, canvas_accuracy=0.989)
     assert promote_model(FakeRegistry(base, better), "good").version == "good"
+
+
+def test_promotion_of_a_fine_tuned_model_compares_with_its_parents_measurement_beside_it():
+    """The live model's own checkpoint measured an older, smaller canvas set (99.50%); the fine-tuning
+    measured it at 99.10% on today's, beside the candidate's 99.00%: within the margin, on the same
+    drawings."""
+    base = replace(BASE, canvas_accuracy=0.995)
+    tuned = replace(GOOD, canvas_accuracy=0.990, parent_canvas_accuracy=0.991)
+    assert promote_model(FakeRegistry(base, tuned), "good").version == "good"
+    worse = replace(tuned, canvas_accuracy=0.985)
+    with pytest.raises(DigitrecError, match="98.50% on the canvas set against 99.10%"):
+        promote_model(FakeRegistry(base, worse), "good")
+    unrelated = replace(tuned, parent="another")  # not the live model's child: its own checkpoint counts
+    with pytest.raises(DigitrecError, match="99.00% on the canvas set against 99.50%"):
+        promote_model(FakeRegistry(base, unrelated), "good")
+
+
+def finetune_through_the_cli(tmp_path, tuned: ModelRecord):
+    container = Container()
+    overrides = (
+        container.trainer.override(FakeTrainer()),
+        container.plotter.override(FakePlotter()),
+        container.models.override(FakeRegistry(BASE, tuned)),  # as if "tuned" had been registered
+        container.submissions.override(stored(InMemorySubmissionRepository(), 120)),
+    )
+    with contextlib.ExitStack() as stack:
+        for override in overrides:
+            stack.enter_context(override)
+        args = ["finetune", "--plots-dir", str(tmp_path), "--models-dir", str(tmp_path)]
+        return CliRunner().invoke(cli, args, obj=container, catch_exceptions=False)
+
+
+def test_finetune_prints_both_canvas_accuracies_and_what_promote_would_say(tmp_path):
+    tuned = replace(GOOD, version="tuned", canvas_accuracy=0.990, parent_canvas_accuracy=0.991)
+    result = finetune_through_the_cli(tmp_path, tuned)
+    assert result.exit_code == 0, result.output
+    assert "canvas set:           99.10% -> 99.00%" in result.output
+    assert "make it live with: digitrec models promote tuned" in result.output
+    assert "would refuse" not in result.output
+
+    worse = replace(tuned, canvas_accuracy=0.980)
+    result = finetune_through_the_cli(tmp_path, worse)
+    assert result.exit_code == 0, result.output
+    assert "`models promote` would refuse it: tuned scores 98.00% on the canvas set against 99.10%" in (
+        result.output
+    )
+    assert "--force promotes it anyway" in result.output and "make it live with" not in result.output
 
 
 def test_finetune_can_start_from_another_version_and_refuses_unknown_ones():

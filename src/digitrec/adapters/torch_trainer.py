@@ -222,11 +222,11 @@ class TorchTrainer:
         device, g, data = self._setup(config, TrainConfig.val_size, config.mnist_limit)
         model, architecture = parent_model(parent, device)
         with_verdict = model.head.out_features > NOT_A_DIGIT
-        drawn = self._non_digits(config.seed, device) if with_verdict else None
+        drawn = self._finetune_drawings(config, device) if with_verdict else None
         heldout_data, canvas = as_tensors(heldout, device), self._canvas_set(data)
         heldout_before, canvas_before = accuracy_on(model, heldout_data), accuracy_on(model, canvas)
         extras = [(*as_tensors(submissions, device), per_epoch(len(data.train_x), config.submission_share))]
-        extras += drawn.extras(len(data.train_x), 0.0, config.non_digits) if drawn else []
+        extras += drawn.extras(len(data.train_x), config.synthetic_digits, config.non_digits) if drawn else []
         reviewed = reviewed_negatives(negatives if with_verdict else None, len(data.train_x), config, device)
         negatives_used = len(reviewed[0]) if reviewed else 0
         extras += [reviewed] if reviewed else []
@@ -234,7 +234,7 @@ class TorchTrainer:
                  len(heldout))  # fmt: skip
         mixture = Mixture.of(data, extras)
         fitted = fit(model, data, mixture, config, g, augment=True, on_epoch=on_epoch, progress=self.progress)
-        heldout_after = accuracy_on(model, heldout_data)
+        heldout_after, canvas_after = accuracy_on(model, heldout_data), accuracy_on(model, canvas)
         calibration = calibrate_on_validation(model, data, drawn, config.seed, TrainConfig.digit_refusal)
         lineage = {
             "parent": parent.version,
@@ -246,7 +246,7 @@ class TorchTrainer:
             "heldout_accuracy": heldout_after,
             "parent_heldout_accuracy": heldout_before,
             "parent_test_accuracy": parent.test_accuracy,
-            "canvas_accuracy": accuracy_on(model, canvas),
+            "canvas_accuracy": canvas_after,
             "parent_canvas_accuracy": canvas_before,
         }
         name = f"digitnet-ft-{{}}-s{config.seed}"
@@ -256,13 +256,14 @@ class TorchTrainer:
         )
         return FineTuneResult(
             run, parent.version, len(submissions), len(heldout), heldout_before, heldout_after,
-            parent.test_accuracy or 0.0, negatives_used,
+            parent.test_accuracy or 0.0, negatives_used, canvas_before, canvas_after,
         )  # fmt: skip
 
-    def _non_digits(self, seed: int, device: torch.device) -> DrawnSets:
-        """Non-digits (a third as many as training draws) that keep a fine-tuned model's verdict."""
+    def _finetune_drawings(self, config: FineTuneConfig, device: torch.device) -> DrawnSets:
+        """Non-digits (a third as many as training draws) that keep a fine-tuned model's verdict, and as many
+        synthetic digits when the fine-tuning mixes some in."""
         count, val_count = (n // 3 for n in self.drawn_count)
-        return self._drawn(seed, device, count, val_count, with_digits=False)
+        return self._drawn(config.seed, device, count, val_count, with_digits=config.synthetic_digits > 0)
 
     @staticmethod
     def _drawn(seed: int, device: torch.device, count: int, val_count: int, with_digits: bool = True):

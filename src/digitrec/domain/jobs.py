@@ -76,6 +76,8 @@ def result_of(result: FineTuneResult) -> dict[str, Any]:
         "heldout_after": result.heldout_after,
         "test_before": result.test_before,
         "test_after": result.run.test_accuracy,
+        "canvas_before": result.canvas_before,
+        "canvas_after": result.canvas_after,
     }
 
 

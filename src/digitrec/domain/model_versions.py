@@ -24,12 +24,13 @@ def promotion_problems(
     candidate: ModelRecord, live: ModelRecord, margin: float = PROMOTION_MARGIN
 ) -> list[str]:
     """Why `candidate` should not replace `live`: more than `margin` worse on MNIST test, or on the canvas
-    set (where both accuracies are known: the live model's is also known from the candidate's own checkpoint
-    when the candidate was fine-tuned from it)."""
+    set (where both accuracies are known). When the candidate was fine-tuned from the live model, the live
+    model's canvas accuracy is the one the fine-tuning measured beside the candidate's, on the same drawings
+    by the same code; the one in the live model's own checkpoint may be from a smaller, older canvas set."""
     if candidate.version == live.version:
         return []
     live_canvas = live.canvas_accuracy
-    if live_canvas is None and candidate.parent == live.version:
+    if candidate.parent == live.version and candidate.parent_canvas_accuracy is not None:
         live_canvas = candidate.parent_canvas_accuracy
     problems = []
     for test_set, ours, theirs, required in (

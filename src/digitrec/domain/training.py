@@ -219,6 +219,9 @@ class FineTuneConfig:
     weight_decay: float = 5e-4
     label_smoothing: float = 0.0
     non_digits: float = 0.05  # share of each epoch: drawings that are not digits, so the verdict holds
+    # Share of each epoch: digits drawn from stroke templates and fonts, as in training. Without them a
+    # fine-tuning forgot the ways of writing only they teach (README, "Refine the model from submissions").
+    synthetic_digits: float = 0.2
     # Fine-tuning changes more of its images than training does: with 40% left as they are, a fine-tuning
     # on sideways drawings lost 0.4 points on the canvas set (README, "Refine the model from submissions").
     untouched: float = 0.25
@@ -242,3 +245,5 @@ class FineTuneResult:
     heldout_after: float | None
     test_before: float  # the parent's MNIST test accuracy
     negatives_used: int = 0  # submissions reviewed as "not a digit", trained on as negatives
+    canvas_before: float | None = None  # the parent's on the canvas set, measured beside the new version's
+    canvas_after: float | None = None

@@ -69,6 +69,7 @@ def finetune(
     The hyperparameters (--epochs, --lr, --seed, --device, --submission-share, --min-submissions) go into
     a FineTuneConfig as they are."""
     from digitrec.domain.learning import finetune_model
+    from digitrec.domain.model_versions import promotion_problems
 
     container = container_from(
         ctx,
@@ -83,12 +84,12 @@ def finetune(
         result, plots = finetune_model(
             trainer, plotter, registry, container.submissions(), config, plots_dir, from_version, on_epoch
         )
-    echo_finetuned(result)
+    echo_finetuned(result, promotion_problems(registry.get(result.run.version), registry.live()))
     for path in plots:
         click.echo(f"plot: {path}")
 
 
-def echo_finetuned(result: FineTuneResult) -> None:
+def echo_finetuned(result: FineTuneResult, problems: list[str]) -> None:
     click.echo(
         f"model {result.run.version} (from {result.parent}, {result.submissions_used} submissions, "
         f"{result.heldout} held out, {result.negatives_used} reviewed as not digits)"
@@ -97,10 +98,12 @@ def echo_finetuned(result: FineTuneResult) -> None:
     click.echo(
         f"  MNIST test:           {percent(result.test_before)} -> {percent(result.run.test_accuracy)}"
     )
-    click.echo(
-        f"checkpoint: {result.run.checkpoint_path} (registered)\n"
-        f"make it live with: digitrec models promote {result.run.version}"
-    )
+    click.echo(f"  canvas set:           {percent(result.canvas_before)} -> {percent(result.canvas_after)}")
+    click.echo(f"checkpoint: {result.run.checkpoint_path} (registered)")
+    if problems:
+        click.echo(f"`models promote` would refuse it: {'; '.join(problems)} (--force promotes it anyway)")
+    else:
+        click.echo(f"make it live with: digitrec models promote {result.run.version}")
 
 
 @click.group(cls=DigitrecGroup)

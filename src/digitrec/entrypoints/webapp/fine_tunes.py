@@ -109,7 +109,8 @@ def outcome(container: Container, job: Job, operator: Operator | None, live: str
     st.success(
         f"{job.version} (from {r.get('parent')}, {r.get('submissions_used')} submissions): held-out "
         f"submissions {percent(r.get('heldout_before'))} -> {percent(r.get('heldout_after'))}, MNIST test "
-        f"{percent(r.get('test_before'))} -> {percent(r.get('test_after'))}"
+        f"{percent(r.get('test_before'))} -> {percent(r.get('test_after'))}, canvas set "
+        f"{percent(r.get('canvas_before'))} -> {percent(r.get('canvas_after'))}"
     )
     if operator is None or live == job.version:
         return
