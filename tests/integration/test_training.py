@@ -17,7 +17,7 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_augment import TRAINING, Augmentation, augment_batch, change_thickness
 from digitrec.adapters.torch_model import TorchClassifier, build_model, load_checkpoint
 from digitrec.adapters.torch_trainer import TorchTrainer
-from digitrec.adapters.training_data import Mixture, load_splits
+from digitrec.adapters.training_data import Mixture, MnistSplits, load_splits
 from digitrec.domain.curves import kept_epoch
 from digitrec.domain.errors import DatasetNotFound, ModelNotFound
 from digitrec.domain.training import TrainConfig
@@ -306,3 +306,36 @@ def test_every_checkpoint_gets_an_onnx_twin_that_answers_alike(mnist_dir, tmp_pa
         np.abs(np.array([p.probabilities for p in by_onnx]) - [p.probabilities for p in by_torch]).max()
         < 1e-4
     )
+
+
+def test_the_canvas_set_is_drawn_once_a_process_for_the_same_test_digits(monkeypatch, tmp_path):
+    """All 10,000 take 12 s to draw: a worker's second fine-tuning, or a second run in one process, reuses
+    them; other test digits, or another size, are drawn afresh."""
+    drawn, real = [], torch_trainer.canvas_set
+    monkeypatch.setattr(torch_trainer, "canvas_set", lambda *args: drawn.append(args[2]) or real(*args))
+    monkeypatch.setattr(torch_trainer, "_canvas_sets", {})
+    trainer = TorchTrainer(tmp_path, tmp_path, download=False, progress=False)
+    trainer.canvas_count = 20
+    g = torch.Generator().manual_seed(0)
+    test_x, test_y = torch.rand(50, 1, 28, 28, generator=g), torch.randint(0, 10, (50,), generator=g)
+    data = MnistSplits(*[torch.zeros(1)] * 4, test_x, test_y, {})
+    first, again = trainer._canvas_set(data), trainer._canvas_set(data)
+    assert drawn == [20] and torch.equal(first[0], again[0]) and torch.equal(first[1], again[1])
+    other = dataclasses.replace(data, test_x=test_x.flip(-1))
+    assert not torch.equal(trainer._canvas_set(other)[0], first[0]) and drawn == [20, 20]
+    trainer.canvas_count = 30
+    assert len(trainer._canvas_set(other)[1]) == 30 and drawn == [20, 20, 30]
+
+
+def test_a_fine_tuning_draws_no_more_synthetic_drawings_than_its_epochs_use(monkeypatch, tmp_path):
+    asked = []
+    monkeypatch.setattr(
+        TorchTrainer, "_drawn", staticmethod(lambda *args, **kwargs: asked.append((args, kwargs)))
+    )
+    trainer = TorchTrainer(tmp_path, tmp_path, download=False, progress=False)
+    cpu = torch.device("cpu")
+    trainer._finetune_drawings(training.FineTuneConfig(), cpu, 55_000)  # full MNIST: 68,750 a run would use
+    trainer._finetune_drawings(training.FineTuneConfig(epochs=2), cpu, 1_000)  # 20% of 1,250 twice: 500
+    trainer._finetune_drawings(training.FineTuneConfig(synthetic_digits=0.0), cpu, 55_000)
+    assert [args[2:4] for args, _ in asked] == [(5_000, 666), (500, 666), (5_000, 666)]
+    assert [kwargs["with_digits"] for _, kwargs in asked] == [True, True, False]

@@ -7,8 +7,10 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 import pytest
 import torch
+from PIL import Image, ImageFilter
 
 from digitrec.adapters import training_data
+from digitrec.adapters.canvas_drawings import dilated
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.pen import draw_strokes
 from digitrec.adapters.synthetic_digits import DIGIT_STYLES, stretched_to_square, synthetic_digits
@@ -179,3 +181,14 @@ def test_a_model_that_never_saw_them_reads_the_synthetic_digits(mnist_dir, tmp_p
     predicted = np.array([p.digit for p in classifier.predict_batch(images)])
     assert np.mean(predicted == labels) >= 0.85
     assert min(np.mean(predicted[labels == d] == d) for d in range(10)) >= 0.5
+
+
+@pytest.mark.parametrize("steps", [1, 2, 5, 14])
+def test_the_canvas_brush_grows_strokes_exactly_as_one_large_max_filter(steps):
+    """`dilated` (3x3 steps) against PIL's square max filter, on ink that touches every edge."""
+    rng = np.random.default_rng(steps)
+    ink = Image.fromarray(((rng.random((90, 61)) > 0.97) * rng.integers(1, 256, (90, 61))).astype(np.uint8))
+    ink.putpixel((0, 0), 255)
+    ink.putpixel((60, 89), 128)
+    expected = np.asarray(ink.filter(ImageFilter.MaxFilter(2 * steps + 1)))
+    assert np.array_equal(np.asarray(dilated(ink, steps)), expected)

@@ -13,7 +13,7 @@ from PIL import Image, ImageFilter
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.training import LabelledInputs
 
-# Test digits in the canvas set every version is measured on: all of them (13 s to draw and preprocess on two
+# Test digits in the canvas set every version is measured on: all of them (12 s to draw and preprocess on two
 # cores). With 1,000, the 0.2 points `models promote` allows were two drawings, within the noise of any
 # fine-tuning (README, "Refine the model from submissions").
 CANVAS_SET_SIZE = 10_000
@@ -22,6 +22,15 @@ CANVAS_SET_SEED = 2024
 
 CANVAS = 280
 FORMS = ("white-on-black", "alpha", "black-on-white", "grey-on-paper")
+
+
+def dilated(image: Image.Image, steps: int) -> Image.Image:
+    """`image` under a (2 * steps + 1)-square max filter, as `steps` 3x3 ones: the same pixels (a square is
+    the sum of 3x3 squares, and a window clipped at the edge is the same either way), in a tenth of the
+    time for a 29-pixel brush."""
+    for _ in range(steps):
+        image = image.filter(ImageFilter.MaxFilter(3))
+    return image
 
 
 def canvas_drawing(digit: np.ndarray, form: str, rng: np.random.Generator) -> Image.Image:
@@ -35,7 +44,7 @@ def canvas_drawing(digit: np.ndarray, form: str, rng: np.random.Generator) -> Im
     brush = rng.uniform(10, 32)  # the brush width a person picks, in canvas pixels
     grow = int(round(brush - 2.5 * scale))  # MNIST strokes are ~2.5 px wide at 28x28
     if grow >= 2:
-        big = big.filter(ImageFilter.MaxFilter(grow // 2 * 2 + 1))
+        big = dilated(big, grow // 2)
     ink = np.clip((np.asarray(big, dtype=np.float32) / 255 - 0.3) / 0.4, 0, 1)  # crisp, anti-aliased edges
     field = np.zeros((CANVAS, CANVAS), dtype=np.float32)
     top = int(rng.integers(0, CANVAS - ink.shape[0] + 1))
