@@ -15,7 +15,7 @@ from digitrec.domain.training import LabelledInputs
 
 # Test digits in the canvas set every version is measured on: all of them (12 s to draw and preprocess on two
 # cores). With 1,000, the 0.2 points `models promote` allows were two drawings, within the noise of any
-# fine-tuning (README, "Refine the model from submissions").
+# fine-tuning (README, "What fine-tuning keeps").
 CANVAS_SET_SIZE = 10_000
 CANVAS_SET_SEED = 2024
 
