@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from digitrec.containers import Container
 from digitrec.domain.ports import Classifier
-from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.recognition import LabelledImage, evaluate
 from digitrec.entrypoints.cli import cli
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -27,10 +27,14 @@ def bench_module(name: str):
 
 
 def styles_accuracy(classifier: Classifier, drawings) -> float:
-    inputs = np.stack([preprocess_canvas(image) for image, _, _ in drawings])
-    labels = [label for _, label, _ in drawings]
-    predictions = classifier.predict_batch(inputs)
-    return float(np.mean([p.digit == label for p, label in zip(predictions, labels, strict=True)]))
+    """Through `evaluate`, as `digitrec evaluate` scores a folder of drawings."""
+    items = [
+        LabelledImage(line, f"styles {line}", label, lambda image=image: image)
+        for line, (image, label, _) in enumerate(drawings)
+    ]
+    evaluation, problems = evaluate(classifier, items)
+    assert not problems and evaluation.n == len(drawings), problems
+    return evaluation.accuracy
 
 
 def test_finetune_learns_a_new_style_without_forgetting_mnist(tmp_path, mnist_dir):
