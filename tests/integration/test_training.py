@@ -240,6 +240,27 @@ def test_missing_data_names_the_flag_and_layout(tmp_path):
         trainer.train(SMALL)
 
 
+@pytest.mark.parametrize(
+    ("capability", "hip", "bf16"),
+    [
+        ((7, 0), None, False),  # Volta
+        ((7, 5), None, False),  # Turing
+        ((8, 0), None, True),  # Ampere
+        ((9, 0), None, True),  # Hopper
+        ((9, 4), "6.2", True),  # ROCm (torch reports a capability there too)
+    ],
+)
+def test_gpus_train_in_bf16_only_where_they_run_it_natively(monkeypatch, capability, hip, bf16):
+    """Volta and Turing (7.x) only emulate bf16, slower than float32; Ampere on (8.0+) and ROCm run it."""
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    monkeypatch.setattr(torch.version, "hip", hip)
+    training_loop.use_bf16.cache_clear()
+    try:
+        assert training_loop.use_bf16(torch.device("cuda")) is bf16
+    finally:
+        training_loop.use_bf16.cache_clear()
+
+
 def test_augmentation_changes_images_but_keeps_range_and_ink():
     g = torch.Generator().manual_seed(0)
     x = torch.zeros(32, 1, 28, 28)
