@@ -251,7 +251,7 @@ def test_missing_data_names_the_flag_and_layout(tmp_path):
     ],
 )
 def test_gpus_train_in_bf16_only_where_they_run_it_natively(monkeypatch, capability, hip, bf16):
-    """Volta and Turing (7.x) only emulate bf16, slower than float32; Ampere on (8.0+) and ROCm run it."""
+    """Volta and Turing (7.x) have no bf16 arithmetic of their own; Ampere on (8.0+) and ROCm GPUs have."""
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
     monkeypatch.setattr(torch.version, "hip", hip)
     training_loop.use_bf16.cache_clear()

@@ -52,7 +52,8 @@ def pick_device(name: str) -> torch.device:
 def use_bf16(device: torch.device) -> bool:
     """bf16 autocast where the hardware has it: GPUs of compute capability 8.0 on (Ampere, Hopper, ...) and
     ROCm's, and CPUs with AVX-512 BF16 or AMX (oneDNN then runs the convolutions about twice as fast as in
-    float32). Older GPUs (Volta, Turing) only emulate bf16, slower than float32: they train in float32."""
+    float32). Older GPUs (Volta, Turing) have no bf16 arithmetic of their own (torch only emulates it): they
+    train in float32."""
     if device.type == "cuda":
         return bool(torch.version.hip) or torch.cuda.get_device_capability(device)[0] >= 8
     return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
