@@ -2,7 +2,7 @@
 
 Speed comes from keeping the whole data set as one tensor on the device, slicing batches out of it with a
 seeded permutation, augmenting whole batches at once (no per-item Python, no DataLoader), and bf16
-autocast where the hardware runs it natively (CUDA, and CPUs with AVX-512 BF16 or AMX).
+autocast where the hardware runs it natively (GPUs from Ampere on, and CPUs with AVX-512 BF16 or AMX).
 """
 
 from __future__ import annotations
