@@ -276,7 +276,7 @@ def test_augmentation_changes_images_but_keeps_range_and_ink():
 
 def test_the_thickest_stroke_change_grows_a_stroke_by_one_pixel_each_side_at_most():
     # Two dilations, then a low-resolution scan, left blobs that were no digit any more; the not-a-digit
-    # threshold, fitted on such degraded digits, then let more non-digits through (README, "What works").
+    # threshold, fitted on such degraded digits, then let more non-digits through (docs/what-works.md).
     dot = torch.zeros(8, 1, 28, 28)
     dot[:, :, 14, 14] = 1.0
     thickest = Augmentation(thickness=(TRAINING.thickness[1], TRAINING.thickness[1]))

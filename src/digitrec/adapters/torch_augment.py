@@ -169,7 +169,7 @@ def low_resolution(x: torch.Tensor, aug: Augmentation, g: torch.Generator) -> to
 # are (fine-tuning: `FineTuneConfig.untouched`). Against changing every image, a quarter left as they are
 # gave MNIST test 99.54% against 99.48% (mean of three default runs on a CPU without bf16) and more
 # validation non-digits refused; 40% then gave a lower mean validation loss (three seeds), the development
-# drawings read about as well, and cheaper epochs (README, "What works, measured").
+# drawings read about as well, and cheaper epochs (docs/what-works.md).
 TRAINING = Augmentation(untouched=TrainConfig.untouched)
 
 

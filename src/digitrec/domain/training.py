@@ -47,7 +47,7 @@ class TrainConfig:
 
 
 # What a run with `widths=None` chooses between, narrowest first. Doubling every stage costs about 2.4 times
-# as much an epoch, and reads MNIST and the held-out drawings better (README, "Network size").
+# as much an epoch, and reads MNIST and the held-out drawings better (docs/what-works.md, "Network size").
 NETWORK_WIDTHS: tuple[tuple[int, int, int], ...] = ((16, 32, 64), (32, 64, 128))
 WIDER_MIN_EPOCHS = 14  # a wider network is chosen only when at least this many of its epochs fit the budget
 
