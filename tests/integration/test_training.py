@@ -355,8 +355,9 @@ def test_a_fine_tuning_draws_no_more_synthetic_drawings_than_its_epochs_use(monk
     )
     trainer = TorchTrainer(tmp_path, tmp_path, download=False, progress=False)
     cpu = torch.device("cpu")
-    trainer._finetune_drawings(training.FineTuneConfig(), cpu, 55_000)  # full MNIST: 68,750 a run would use
-    trainer._finetune_drawings(training.FineTuneConfig(epochs=2), cpu, 1_000)  # 20% of 1,250 twice: 500
+    trainer._finetune_drawings(training.FineTuneConfig(), cpu, 55_000)  # full MNIST: a run uses far more
+    # 20% of an epoch of 1,000 MNIST images and 250 drawings, twice: 500
+    trainer._finetune_drawings(training.FineTuneConfig(epochs=2, synthetic_digits=0.2), cpu, 1_000)
     trainer._finetune_drawings(training.FineTuneConfig(synthetic_digits=0.0), cpu, 55_000)
     assert [args[2:4] for args, _ in asked] == [(5_000, 666), (500, 666), (5_000, 666)]
     assert [kwargs["with_digits"] for _, kwargs in asked] == [True, True, False]
