@@ -225,8 +225,8 @@ class FineTuneConfig:
     # keeps").
     synthetic_digits: float = 0.3
     # Fine-tuning changes more of its images than training does: with 40% left as they are, as in training,
-    # the shipped model's fine-tuning on sideways drawings lost 0.1 points more of MNIST and of the canvas set
-    # (README, "What fine-tuning keeps").
+    # a fine-tuning of `digitnet-20261201-145331-s0` (shipped then) on sideways drawings lost 0.1 points more
+    # of MNIST and of the canvas set (README, "What fine-tuning keeps").
     untouched: float = 0.25
     seed: int = 0
     device: str = "auto"
