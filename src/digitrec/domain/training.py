@@ -220,9 +220,9 @@ class FineTuneConfig:
     label_smoothing: float = 0.0
     non_digits: float = 0.05  # share of each epoch: drawings that are not digits, so the verdict holds
     # Share of each epoch: digits drawn from stroke templates and fonts, as in training. Without them a
-    # fine-tuning forgot the ways of writing only they teach; with 20%, a fine-tuning of the shipped model (72
-    # epochs of training) still lost 1.28 points of the styles set, with 30% less (README, "What fine-tuning
-    # keeps").
+    # fine-tuning forgot the ways of writing only they teach; with 20%, a fine-tuning of
+    # `digitnet-20261202-062624-s0` (72 epochs of training) still lost 1.28 points of the styles set, with 30%
+    # 0.83 (README, "What fine-tuning keeps").
     synthetic_digits: float = 0.3
     # Fine-tuning changes more of its images than training does: with 40% left as they are, as in training,
     # a fine-tuning of `digitnet-20261201-145331-s0` (shipped then) on sideways drawings lost 0.1 points more
