@@ -15,7 +15,7 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.pen import draw_strokes
 from digitrec.adapters.synthetic_digits import DIGIT_STYLES, stretched_to_square, synthetic_digits
 from digitrec.adapters.synthetic_letters import LETTER_STROKES
-from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
+from digitrec.adapters.synthetic_non_digits import DOODLES, closed_polygon, synthetic_non_digits
 from digitrec.adapters.torch_augment import (
     TRAINING,
     Augmentation,
@@ -169,6 +169,25 @@ def test_non_digits_hold_no_letters_people_take_for_digits():
     assert images.shape == (120, 28, 28) and 0 <= images.min() and images.max() <= 1
     assert np.array_equal(images, synthetic_non_digits(120, np.random.default_rng(4)))
     assert len({image.tobytes() for image in images}) == 120
+
+
+def test_polygons_drawn_as_non_digits_are_closed_triangles_squares_and_pentagons():
+    """A clean square is read as a 0 unless training sees closed polygons as non-digits."""
+    rng = np.random.default_rng(6)
+    shapes = [closed_polygon(rng) for _ in range(300)]
+    assert all(len(shape) == 1 and shape[0][0] == shape[0][-1] for shape in shapes)
+    corners = [len(shape[0]) - 1 for shape in shapes]
+    assert set(corners) == {3, 4, 5} and corners.count(4) > corners.count(3)
+    for (stroke,) in shapes:
+        centre = np.mean(stroke[:-1], axis=0)
+        radii = np.hypot(*(np.array(stroke[:-1]) - centre).T)
+        assert np.all(np.abs(radii - 0.5) < 0.1)  # on the circle, each corner a little off
+    # most stand upright: two corners at the bottom, at one height
+    flat = [np.subtract(*sorted(y for _, y in stroke[:-1])[-2:]) > -0.1 for (stroke,) in shapes]
+    assert 0.5 < np.mean(flat) < 0.85
+    assert DOODLES.count(closed_polygon) == 2
+    image = draw_strokes(closed_polygon(rng), rng)
+    assert preprocess_canvas(image).shape == (28, 28)
 
 
 def test_a_model_that_never_saw_them_reads_the_synthetic_digits(mnist_dir, tmp_path):

@@ -156,6 +156,20 @@ def bumpy_curve(rng: np.random.Generator) -> list[Stroke]:
     return [list(zip(0.5 + radius * np.cos(t), 0.5 + radius * np.sin(t), strict=True))]
 
 
+def closed_polygon(rng: np.random.Generator) -> list[Stroke]:
+    """A triangle, square or pentagon, most often upright, its corners a little off: a clean square is
+    otherwise read as a 0."""
+    corners = int(rng.choice([3, 4, 4, 5]))
+    upright = rng.random() < 0.6
+    level = math.pi / 4 if corners == 4 else -math.pi / 2
+    turn = level + (rng.normal(0, 0.08) if upright else rng.uniform(0, 2 * math.pi))
+    points = [
+        (x + rng.normal(0, 0.02), y + rng.normal(0, 0.02))
+        for x, y in polygon(0.5, 0.5, 0.5, corners, turn)[:-1]
+    ]
+    return [[*points, points[0]]]
+
+
 def random_strokes(rng: np.random.Generator) -> list[Stroke]:
     """Four to seven short strokes anywhere: a doodle of no shape."""
     return [
@@ -181,6 +195,8 @@ DOODLES: tuple[Doodle, ...] = (
     random_strokes,
     dense_zigzag,
     bumpy_curve,
+    closed_polygon,  # twice: about 3% of the training non-digits
+    closed_polygon,
 )
 
 
