@@ -19,11 +19,11 @@ from digitrec.entrypoints.cli import cli
 FONTS_ACCURACY = 0.97
 SCAN_ACCURACY = {"scan8": 0.965, "scan16bin": 0.965, "scan16grey": 0.99}
 NON_DIGITS_REFUSED = 0.85
-STYLES_ACCURACY = 0.93  # 97.33% on the final copy's 1,800 (the previous shipped model 95.50%)
+STYLES_ACCURACY = 0.93  # 96.56% on the final copy's 1,800 (the previous shipped model 97.33%)
 STRETCHED_FLAGGED_1S = (
     "1 long flag",
     "1 slanted with flag",
-)  # often read as 7 once stretched to a square; the shipped model reads 66 of the final copy's 80
+)  # often read as 7 once stretched to a square; the shipped model reads 60 of the final copy's 80
 
 REPO_BENCHMARKS = __import__("pathlib").Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -137,7 +137,7 @@ def test_it_reads_flagged_1s_continental_9s_open_4s_and_crossed_7s(classifier, h
     accuracy, refused = read_rate(classifier, drawings)
     assert accuracy >= STYLES_ACCURACY and refused <= 0.02
     flagged = [d for d in drawings if d[2]["form"] == "scan16bin" and d[2]["style"] in STRETCHED_FLAGGED_1S]
-    assert read_rate(classifier, flagged)[0] >= 0.5  # earlier shipped models: 59 and 11 of 80 (final copy)
+    assert read_rate(classifier, flagged)[0] >= 0.5  # earlier shipped models: 66, 59, 11 of 80 (final copy)
 
 
 def test_the_shipped_checkpoint_carries_its_calibration():
