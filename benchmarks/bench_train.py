@@ -11,6 +11,8 @@ every time is printed. The default config's minutes-long run is trained once unl
 
     python benchmarks/bench_train.py --data-dir ../shared/mnist            # digitrec's fast config
     python benchmarks/bench_train.py --data-dir ../shared/mnist --digitrec-config default
+    # the default recipe of `digitrec train` trained to its end (no stop at 99%), as on the GPU:
+    python benchmarks/bench_train.py --data-dir ../shared/mnist --to-the-end --skip-reference
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ def examples_recipe(
 
 
 def digitrec_trainer(data_dir: Path, config: TrainConfig) -> tuple[float, int, float]:
+    """Seconds and epochs to the first epoch at the target (NaN when none got there) and the last epoch's
+    test accuracy. A config without `target_accuracy` runs to its end, and the whole run is printed too."""
     with tempfile.TemporaryDirectory() as models_dir:
         trainer = TorchTrainer(data_dir, Path(models_dir), download=False, progress=False)
         run = trainer.train(
@@ -106,9 +110,19 @@ def digitrec_trainer(data_dir: Path, config: TrainConfig) -> tuple[float, int, f
                 flush=True,
             ),
         )
+    if config.target_accuracy is None:
+        calibration = run.calibration
+        refused = f"{100 * calibration.non_digits_refused:.1f}%" if calibration.non_digits_refused else "-"
+        print(
+            f"  digitrec ran {len(run.history)} epochs in {run.seconds:.1f}s, kept epoch {run.best_epoch}: "
+            f"MNIST test {100 * run.test_accuracy:.2f}%; temperature {calibration.temperature:.3f}, "
+            f"validation non-digits refused {refused}"
+        )
+    first = next((m for m in run.history if m.test_accuracy >= TARGET), None)
     last = run.history[-1]
-    reached = last.test_accuracy >= TARGET
-    return (last.seconds if reached else float("nan")), last.epoch, last.test_accuracy
+    if first is None:
+        return float("nan"), last.epoch, last.test_accuracy
+    return first.seconds, first.epoch, last.test_accuracy
 
 
 def median_run(runs: list[tuple[float, int, float]]) -> tuple[float, int, float]:
@@ -139,17 +153,27 @@ def main() -> None:
         "seconds-long run, 1 of the default config's minutes",
     )
     parser.add_argument("--skip-reference", action="store_true", help="time digitrec only")
+    parser.add_argument(
+        "--to-the-end",
+        action="store_true",
+        help="train the default config to its end (no stop at the target), then report where it ended",
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="digitrec's epochs (default: the config's)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     device = pick_device(args.device)
-    base = FAST if args.digitrec_config == "fast" else TrainConfig(target_accuracy=TARGET)
-    config = TrainConfig(**{**base.__dict__, "device": args.device, "seed": args.seed})
+    if args.to_the_end:
+        base = TrainConfig()
+    else:
+        base = FAST if args.digitrec_config == "fast" else TrainConfig(target_accuracy=TARGET)
+    epochs = {"epochs": args.epochs} if args.epochs else {}
+    config = TrainConfig(**{**base.__dict__, "device": args.device, "seed": args.seed, **epochs})
     print(
         f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}; target {TARGET:.1%}"
     )
     print(f"digitrec config: {config}")
 
-    repeats = args.repeats or (3 if args.digitrec_config == "fast" else 1)
+    repeats = args.repeats or (3 if args.digitrec_config == "fast" and not args.to_the_end else 1)
     runs = [digitrec_trainer(args.data_dir, config) for _ in range(repeats)]
     ours = median_run(runs)
     ref = (
@@ -160,12 +184,14 @@ def main() -> None:
 
     print()
     print(f"{'':18}{'seconds to 99.0%':>18}{'epochs':>8}{'test acc':>10}")
-    for name, (seconds, epochs, acc) in (("examples recipe", ref), ("digitrec", ours)):
+    rows = (("digitrec", ours),) if args.skip_reference else (("examples recipe", ref), ("digitrec", ours))
+    for name, (seconds, epochs, acc) in rows:
         print(f"{name:18}{seconds:18.1f}{epochs:8d}{100 * acc:9.2f}%")
     if len(runs) > 1:
         times = ", ".join(f"{seconds:.1f}" for seconds, _, _ in runs)
         print(f"digitrec's {len(runs)} runs: {times} s (the median counts)")
-    print(f"speed-up (examples / digitrec): {ref[0] / ours[0]:.1f}x")
+    if not args.skip_reference:
+        print(f"speed-up (examples / digitrec): {ref[0] / ours[0]:.1f}x")
 
 
 if __name__ == "__main__":
