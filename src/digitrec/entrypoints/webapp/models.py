@@ -35,8 +35,8 @@ def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[in
     st.dataframe(rows, hide_index=True, width="stretch")
     st.caption(
         "● live. Held-out submissions: the share of submissions fine-tuning never trains on. Canvas set: "
-        "1,000 MNIST test digits drawn as on the canvas. Live accuracy: on the submissions made while the "
-        "version answered."
+        "the MNIST test digits drawn as on the canvas, the same drawings for every version. Live accuracy: "
+        "on the submissions made while the version answered."
     )
 
 
