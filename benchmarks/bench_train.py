@@ -112,11 +112,12 @@ def digitrec_trainer(data_dir: Path, config: TrainConfig) -> tuple[float, int, f
         )
     if config.target_accuracy is None:
         calibration = run.calibration
-        refused = f"{100 * calibration.non_digits_refused:.1f}%" if calibration.non_digits_refused else "-"
+        refused = calibration and calibration.non_digits_refused
         print(
             f"  digitrec ran {len(run.history)} epochs in {run.seconds:.1f}s, kept epoch {run.best_epoch}: "
-            f"MNIST test {100 * run.test_accuracy:.2f}%; temperature {calibration.temperature:.3f}, "
-            f"validation non-digits refused {refused}"
+            f"MNIST test {100 * run.test_accuracy:.2f}%; "
+            + (f"temperature {calibration.temperature:.3f}, " if calibration else "")
+            + f"validation non-digits refused {'-' if refused is None else f'{100 * refused:.1f}%'}"
         )
     first = next((m for m in run.history if m.test_accuracy >= TARGET), None)
     last = run.history[-1]
