@@ -12,7 +12,8 @@ every time is printed. The default config's minutes-long run is trained once unl
     python benchmarks/bench_train.py --data-dir ../shared/mnist            # digitrec's fast config
     python benchmarks/bench_train.py --data-dir ../shared/mnist --digitrec-config default
     # the default recipe of `digitrec train` trained to its end (no stop at 99%), as on the GPU:
-    python benchmarks/bench_train.py --data-dir ../shared/mnist --to-the-end --skip-reference
+    python benchmarks/bench_train.py --data-dir ../shared/mnist --digitrec-config default --to-the-end \
+        --skip-reference
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from torchvision import datasets, transforms
 from digitrec.adapters.torch_trainer import TorchTrainer
 from digitrec.adapters.training_loop import pick_device
 from digitrec.domain.training import TrainConfig
+from digitrec.entrypoints.formatting import run_summary
 
 TARGET = 0.99
 
@@ -100,7 +102,7 @@ def examples_recipe(
 
 def digitrec_trainer(data_dir: Path, config: TrainConfig) -> tuple[float, int, float]:
     """Seconds and epochs to the first epoch at the target (NaN when none got there) and the last epoch's
-    test accuracy. A config without `target_accuracy` runs to its end, and the whole run is printed too."""
+    test accuracy. A config without `target_accuracy` runs to its end, and how it ended is printed too."""
     with tempfile.TemporaryDirectory() as models_dir:
         trainer = TorchTrainer(data_dir, Path(models_dir), download=False, progress=False)
         run = trainer.train(
@@ -110,15 +112,9 @@ def digitrec_trainer(data_dir: Path, config: TrainConfig) -> tuple[float, int, f
                 flush=True,
             ),
         )
-    if config.target_accuracy is None:
-        calibration = run.calibration
-        refused = calibration and calibration.non_digits_refused
-        print(
-            f"  digitrec ran {len(run.history)} epochs in {run.seconds:.1f}s, kept epoch {run.best_epoch}: "
-            f"MNIST test {100 * run.test_accuracy:.2f}%; "
-            + (f"temperature {calibration.temperature:.3f}, " if calibration else "")
-            + f"validation non-digits refused {'-' if refused is None else f'{100 * refused:.1f}%'}"
-        )
+        if config.target_accuracy is None:
+            for line in run_summary(run):
+                print(f"  {line}")
     first = next((m for m in run.history if m.test_accuracy >= TARGET), None)
     last = run.history[-1]
     if first is None:
@@ -157,24 +153,25 @@ def main() -> None:
     parser.add_argument(
         "--to-the-end",
         action="store_true",
-        help="train the default config to its end (no stop at the target), then report where it ended",
+        help="train the digitrec config to its end (no stop at the target), then report how it ended",
     )
     parser.add_argument("--epochs", type=int, default=None, help="digitrec's epochs (default: the config's)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     device = pick_device(args.device)
+    base = FAST if args.digitrec_config == "fast" else TrainConfig(target_accuracy=TARGET)
+    changes = {"device": args.device, "seed": args.seed}
     if args.to_the_end:
-        base = TrainConfig()
-    else:
-        base = FAST if args.digitrec_config == "fast" else TrainConfig(target_accuracy=TARGET)
-    epochs = {"epochs": args.epochs} if args.epochs else {}
-    config = TrainConfig(**{**base.__dict__, "device": args.device, "seed": args.seed, **epochs})
+        changes["target_accuracy"] = None
+    if args.epochs:
+        changes["epochs"] = args.epochs
+    config = TrainConfig(**{**base.__dict__, **changes})
     print(
         f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}; target {TARGET:.1%}"
     )
     print(f"digitrec config: {config}")
 
-    repeats = args.repeats or (3 if args.digitrec_config == "fast" and not args.to_the_end else 1)
+    repeats = args.repeats or (3 if args.digitrec_config == "fast" else 1)
     runs = [digitrec_trainer(args.data_dir, config) for _ in range(repeats)]
     ours = median_run(runs)
     ref = (

@@ -3,7 +3,7 @@
 # torchvision (digitrec itself runs from this source tree; nothing else is installed or downloaded):
 #   1. bench_train.py's race: the PyTorch examples recipe against digitrec's fast recipe, on the GPU;
 #   2. the default recipe of `digitrec train` (TrainConfig()), trained to its end, timed, then calibrated
-#      (bench_train.py --to-the-end).
+#      (bench_train.py --digitrec-config default --to-the-end).
 # Each step's log goes to OUT_DIR (default: cuda-check). DEVICE=cpu EPOCHS=1 MAX_EPOCHS=1 make a short run
 # on any machine, to try the script itself.
 #
@@ -26,5 +26,5 @@ if os.environ["DEVICE"] == "cuda":
 "$python" "$here/bench_train.py" --data-dir "$data" --device "$DEVICE" --max-epochs "${MAX_EPOCHS:-14}" 2>&1 |
     tee "$out/bench_train.log"
 
-"$python" "$here/bench_train.py" --data-dir "$data" --device "$DEVICE" --to-the-end --skip-reference \
-    ${EPOCHS:+--epochs "$EPOCHS"} 2>&1 | tee "$out/default_train.log"
+"$python" "$here/bench_train.py" --data-dir "$data" --device "$DEVICE" --digitrec-config default \
+    --to-the-end --skip-reference ${EPOCHS:+--epochs "$EPOCHS"} 2>&1 | tee "$out/default_train.log"

@@ -3,14 +3,16 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
 
 from digitrec.containers import Container
 from digitrec.domain.errors import DatasetNotFound
-from digitrec.domain.training import EpochMetrics, TrainConfig, TrainingRun
+from digitrec.domain.training import Calibration, EpochMetrics, TrainConfig, TrainingRun
 from digitrec.entrypoints.cli import cli
+from digitrec.entrypoints.formatting import run_summary
 
 
 class FakeTrainer:
@@ -91,6 +93,24 @@ def test_train_passes_options_through_registers_and_writes_metrics_and_plots(tmp
         "fake-v1-accuracy.png",
         "fake-v1-confusion.png",
         "fake-v1-loss.png",
+    ]
+
+
+def test_a_run_is_summed_up_with_its_kept_epoch_calibration_and_verdict():
+    """The lines `train` prints and `bench_train.py --to-the-end` reuses: the verdict's line only for a model
+    that has one."""
+    run = FakeTrainer().train(TrainConfig(), on_epoch=lambda m: None)
+    assert run_summary(run) == [
+        "model fake-v1: the weights of epoch 2 of 2 (validation loss 0.2000, accuracy 92.00%), "
+        "MNIST test accuracy 92.00%, 3.0s"
+    ]
+    temperature_only = Calibration(0.97, None, 0.0123, 0.0045, 0.0, None, None, (), ())
+    assert run_summary(replace(run, calibration=temperature_only))[1:] == [
+        "calibration: temperature 0.97, expected calibration error on validation digits 1.23% -> 0.45%"
+    ]
+    with_verdict = Calibration(0.97, 0.34, 0.0123, 0.0045, 0.0026, 0.992, 0.9998, (), ())
+    assert run_summary(replace(run, calibration=with_verdict))[2:] == [
+        "not a digit: refuses 0.26% of validation digits and 99.2% of validation non-digits (AUROC 0.9998)"
     ]
 
 

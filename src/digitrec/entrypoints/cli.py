@@ -30,7 +30,7 @@ from digitrec.entrypoints.cli_common import (
     registry_config,
     registry_options,
 )
-from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.formatting import run_summary
 
 log = logging.getLogger("digitrec")
 
@@ -190,25 +190,8 @@ def torchrun_processes(environ) -> dict[str, int] | None:
 
 def echo_run(run: TrainingRun) -> None:
     """The chosen epoch, test accuracy, calibration and verdict of a run, and where its checkpoint is."""
-    best = run.history[run.best_epoch - 1]
-    click.echo(
-        f"model {run.version}: the weights of epoch {run.best_epoch} of {len(run.history)} "
-        f"(validation loss {best.val_loss:.4f}, accuracy {percent(best.val_accuracy)}), "
-        f"MNIST test accuracy {percent(run.test_accuracy)}, "
-        f"{run.seconds:.1f}s"
-    )
-    calibration = run.calibration
-    if calibration is not None:
-        click.echo(
-            f"calibration: temperature {calibration.temperature:.2f}, expected calibration error on "
-            f"validation digits {percent(calibration.ece_before)} -> {percent(calibration.ece_after)}"
-        )
-    if calibration is not None and calibration.reject_threshold is not None:
-        click.echo(
-            f"not a digit: refuses {percent(calibration.digits_refused)} of validation digits and "
-            f"{percent(calibration.non_digits_refused, 1)} of validation non-digits "
-            f"(AUROC {calibration.auroc:.4f})"
-        )
+    for line in run_summary(run):
+        click.echo(line)
     click.echo(
         f"checkpoint: {run.checkpoint_path} (registered as {run.version}; make it live with "
         f"`digitrec models promote {run.version}`)"
