@@ -83,8 +83,10 @@ def test_the_heldout_share_is_fixed_by_id_and_about_the_asked_percentage():
 
 def test_split_keeps_images_and_labels_together():
     repo = stored(InMemorySubmissionRepository(), 60)
-    train, heldout, _ = training_inputs(repo, 20, page_size=7)
+    inputs = training_inputs(repo, 20, page_size=7)
+    train, heldout = inputs.train, inputs.heldout
     assert len(train) + len(heldout) == 60 and len(heldout) > 0
+    assert [row.id for row in inputs.train_rows] == [i for i in range(1, 61) if not is_heldout(i, 20)]
     for inputs in (train, heldout):
         index = np.round(inputs.images[:, 0, 0] * 1000).astype(int)
         assert inputs.images.shape[1:] == (28, 28) and inputs.images.dtype == np.float32

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from datetime import datetime
 
-from digitrec.domain.submissions import Submission, SubmissionStats, TrainingRow, as_utc
+from digitrec.domain.submissions import Submission, SubmissionStats, TrainingRow, Trust, as_utc
 
 
 class InMemorySubmissionRepository:
@@ -19,6 +19,7 @@ class InMemorySubmissionRepository:
         self._images: set[str] = set()  # sha256 of every stored PNG
         self._tokens: dict[str, int] = {}  # submit token -> id
         self._last_id = 0
+        self.blocked: dict[str, tuple[datetime, str]] = {}  # visitor -> (when, by which operator)
 
     def add(self, submission: Submission) -> int:
         with self._lock:
@@ -50,6 +51,10 @@ class InMemorySubmissionRepository:
             self._submissions[submission.id] = submission
             return submission
 
+    def sent_since(self, visitor: str, since: datetime) -> int:
+        since = as_utc(since)
+        return sum(s.visitor == visitor and as_utc(s.created_at) >= since for s in self._matching(False))
+
     def get(self, submission_id: int) -> Submission | None:
         with self._lock:
             return self._submissions.get(submission_id)
@@ -74,9 +79,19 @@ class InMemorySubmissionRepository:
 
     def training_rows(self, after_id: int, limit: int) -> list[TrainingRow]:
         return [
-            TrainingRow(s.id, s.label, s.status, s.model_input.copy())
+            TrainingRow(s.id, s.label, s.status, s.model_input.copy(), s.visitor, s.reviewed)
             for s in self.oldest_after(after_id, limit)
         ]
+
+    def record_trust(self, decisions: dict[int, Trust]) -> None:
+        with self._lock:
+            for sid, trust in decisions.items():
+                if sid in self._submissions:
+                    self._submissions[sid] = dataclasses.replace(self._submissions[sid], trust=trust)
+
+    def blocked_visitors(self) -> set[str]:
+        with self._lock:
+            return set(self.blocked)
 
     def contains_image(self, image_sha256: str) -> bool:
         with self._lock:

@@ -63,6 +63,7 @@ def record_from_checkpoint(path: Path) -> ModelRecord:
         parent_canvas_accuracy=metrics.get("parent_canvas_accuracy"),
         history=tuple(EpochMetrics(**epoch) for epoch in metrics.get("history", [])),
         confusion=tuple(tuple(row) for row in metrics["confusion"]) if "confusion" in metrics else None,
+        per_digit=metrics.get("per_digit"),
     )
 
 

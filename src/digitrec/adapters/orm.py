@@ -68,6 +68,14 @@ submissions = Table(
     # A digit of a written number: the number's id (its digits share it) and the digit's place, 0 = leftmost.
     Column("number_id", String(64), nullable=True, index=True),
     Column("number_position", SmallInteger, nullable=True),
+    # Who sent it (the app's per-tab visitor key; NULL: the operator's own data), and what the last trust
+    # check before a fine-tune decided about its label (trusted, down_weighted, held_back), why, how
+    # suspicious the label is (0-1) and what the drawing weighed in training.
+    Column("visitor", String(64), nullable=True, index=True),
+    Column("trust", String(16), nullable=True),
+    Column("trust_reason", Text, nullable=True),
+    Column("trust_suspicion", Float, nullable=True),
+    Column("trust_weight", Float, nullable=True),
     # The statistics (GROUP BY these three) read this index instead of every row with its images.
     Index("ix_submissions_stats", "model_version", "label", "predicted"),
     Index("uq_submissions_submit_token", "submit_token", unique=True),
@@ -93,6 +101,15 @@ operator_actions = Table(
     Column("detail", Text, nullable=False),
     Column("submission_id", Integer, nullable=True, index=True),
     sqlite_autoincrement=True,
+)
+
+# Visitors an operator blocked: what they send is stored and never trained on.
+blocked_visitors = Table(
+    "blocked_visitors",
+    metadata,
+    Column("visitor", String(64), primary_key=True),
+    Column("blocked_at", DateTime(timezone=True), nullable=False),
+    Column("operator", String(64), nullable=False),
 )
 
 # Fine-tune jobs: queued by an operator, claimed by one worker, with their progress and outcome.

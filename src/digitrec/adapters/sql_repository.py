@@ -18,17 +18,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Row, Select, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from digitrec.adapters.orm import submission_counts, submissions
+from digitrec.adapters.orm import blocked_visitors, submission_counts, submissions
 from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.predictions import IMAGE_SIDE, Prediction
-from digitrec.domain.submissions import OK, Submission, SubmissionStats, TrainingRow, as_utc
+from digitrec.domain.submissions import OK, Submission, SubmissionStats, TrainingRow, Trust, as_utc
 from digitrec.settings import DATABASE_TIMEOUT
 
 MODEL_INPUT_DTYPE = np.dtype("<f4")  # float32, little-endian, whatever the machine's byte order
@@ -144,6 +156,12 @@ class SqlSubmissionRepository:
         except AlreadyStored:  # raised inside the transaction, so it was rolled back
             return None
 
+    def sent_since(self, visitor: str, since: datetime) -> int:
+        query = select(func.count()).where(
+            submissions.c.visitor == visitor, submissions.c.created_at >= as_utc(since)
+        )
+        return int(self._all(query)[0][0])
+
     def get(self, submission_id: int) -> Submission | None:
         rows = self._all(select(submissions).where(submissions.c.id == submission_id))
         return submission_from_row(rows[0]) if rows else None
@@ -181,10 +199,50 @@ class SqlSubmissionRepository:
         return [submission_from_row(row) for row in self._all(mismatches(query, mismatches_only))]
 
     def training_rows(self, after_id: int, limit: int) -> list[TrainingRow]:
-        columns = (submissions.c.id, submissions.c.label, submissions.c.status, submissions.c.model_input)
-        query = select(*columns).where(submissions.c.id > after_id).order_by(submissions.c.id).limit(limit)
-        rows = self._all(query)
-        return [TrainingRow(row.id, row.label, row.status, input_pixels(row.model_input)) for row in rows]
+        c = submissions.c
+        columns = (c.id, c.label, c.status, c.model_input, c.visitor, c.reviewed_at)
+        query = select(*columns).where(c.id > after_id).order_by(c.id).limit(limit)
+        return [
+            TrainingRow(
+                row.id,
+                row.label,
+                row.status,
+                input_pixels(row.model_input),
+                row.visitor,
+                row.reviewed_at is not None,
+            )  # fmt: skip
+            for row in self._all(query)
+        ]
+
+    def record_trust(self, decisions: dict[int, Trust]) -> None:
+        """Store the trust check's decisions, in one transaction, by submission id."""
+        if not decisions:
+            return
+        statement = (
+            update(submissions)
+            .where(submissions.c.id == bindparam("sid"))
+            .values(
+                trust=bindparam("decision"),
+                trust_reason=bindparam("reason"),
+                trust_suspicion=bindparam("suspicion"),
+                trust_weight=bindparam("weight"),
+            )
+        )
+        values = [
+            {
+                "sid": sid,
+                "decision": t.decision,
+                "reason": t.reason,
+                "suspicion": t.suspicion,
+                "weight": t.weight,
+            }
+            for sid, t in decisions.items()
+        ]
+        with storage_errors(self._engine), self._engine.begin() as connection:
+            connection.execute(statement, values)
+
+    def blocked_visitors(self) -> set[str]:
+        return {row.visitor for row in self._all(select(blocked_visitors.c.visitor))}
 
     def contains_image(self, image_sha256: str) -> bool:
         query = select(submissions.c.id).where(submissions.c.image_sha256 == image_sha256).limit(1)
@@ -274,6 +332,8 @@ def row_values(submission: Submission) -> dict[str, Any]:
         **({"submit_token": submission.submit_token} if submission.submit_token else {}),
         **({} if submission.prediction.is_digit else {"predicted_is_digit": False}),
         **({"status": submission.status} if submission.status != OK else {}),
+        **({"visitor": submission.visitor} if submission.visitor else {}),
+        **({"reviewed_at": as_utc(submission.created_at)} if submission.reviewed else {}),
         **(
             {"number_id": submission.number_id, "number_position": submission.number_position}
             if submission.number_id
@@ -304,4 +364,14 @@ def submission_from_row(row: Row[Any]) -> Submission:
         status=row._mapping.get("status") or OK,
         number_id=row._mapping.get("number_id"),
         number_position=row._mapping.get("number_position"),
+        visitor=row._mapping.get("visitor"),
+        reviewed=row._mapping.get("reviewed_at") is not None,
+        trust=trust_from_row(row),
     )
+
+
+def trust_from_row(row: Row[Any]) -> Trust | None:
+    decision = row._mapping.get("trust")
+    if decision is None:
+        return None
+    return Trust(decision, row.trust_reason or "", row.trust_suspicion or 0.0, row.trust_weight or 0.0)

@@ -1,9 +1,11 @@
 """Submissions as a folder: `<id>.png` files and a `labels.csv` with the columns
 file,label,predicted,model_version,created_at,probabilities (a JSON list of ten floats),is_digit (the
 model's verdict: true or false),status (what a review made of it: ok, excluded or not_digit),
-number_id,number_position (a digit of a written number: the number and the digit's place; empty otherwise):
-what `digitrec submissions export` writes and `import` reads (the last four are optional: folders from
-older versions lack them). `digitrec evaluate` reads it as a labelled folder."""
+number_id,number_position (a digit of a written number: the number and the digit's place; empty otherwise),
+visitor,reviewed (who sent it, empty for the operator's own data; whether an operator reviewed it):
+what `digitrec submissions export` writes and `import` reads (the last six are optional: folders from
+older versions lack them). Rows of a folder without a visitor column are the operator's own data: they are
+imported as reviewed. `digitrec evaluate` reads it as a labelled folder."""
 
 from __future__ import annotations
 
@@ -24,9 +26,11 @@ from digitrec.domain.transfer import SubmissionRecord
 
 COLUMNS = (
     "file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status",
-    "number_id", "number_position",
+    "number_id", "number_position", "visitor", "reviewed",
 )  # fmt: skip
-REQUIRED = set(COLUMNS) - {"probabilities", "is_digit", "status", "number_id", "number_position"}
+REQUIRED = set(COLUMNS) - {
+    "probabilities", "is_digit", "status", "number_id", "number_position", "visitor", "reviewed"
+}  # fmt: skip
 
 
 class SubmissionFolderWriter:
@@ -56,7 +60,7 @@ class SubmissionFolderWriter:
         place = "" if s.number_position is None else s.number_position
         self._csv.writerow(
             [name, s.label, s.prediction.digit, s.model_version, when, probabilities, verdict, s.status]
-            + [s.number_id or "", place]
+            + [s.number_id or "", place, s.visitor or "", "true" if s.reviewed else "false"]
         )
         self.count += 1
 
@@ -130,7 +134,20 @@ def record_of(folder: Path, line: int, name: str, row: dict[str, str | None]) ->
         status=field("status") or OK,
         number_id=field("number_id") or None,
         number_position=int(field("number_position")) if field("number_position") else None,
+        **sender(row),
     )
+
+
+def sender(row: dict[str, str | None]) -> dict:
+    """Who sent a row and whether it counts as reviewed: without a visitor column, the operator's own data
+    (reviewed); with one, the visitor named (empty: the operator) and the reviewed column."""
+    if "visitor" not in row:
+        return {"visitor": None, "reviewed": True}
+    visitor = (row.get("visitor") or "").strip() or None
+    reviewed = (row.get("reviewed") or "").strip().lower()
+    if reviewed not in ("", "true", "false"):
+        raise ValueError(f"reviewed {reviewed!r} must be true or false")
+    return {"visitor": visitor, "reviewed": reviewed == "true" or visitor is None}
 
 
 def parse_verdict(text: str) -> bool:

@@ -39,6 +39,8 @@ from digitrec.adapters.training_loop import (
     epoch_seconds,
     evaluate,
     fit,
+    logits_of,
+    per_digit_accuracy,
     pick_device,
 )
 from digitrec.adapters.verdict import NOT_A_DIGIT
@@ -91,6 +93,19 @@ def architecture_for(config: TrainConfig, with_verdict: bool) -> dict:
         "strided_stem": config.strided_stem,
     }
     return {"name": "DigitNet", "kwargs": kwargs}
+
+
+def per_digit_before_after(
+    sets: dict[str, tuple[torch.Tensor, torch.Tensor]], before: dict[str, tuple], model: nn.Module
+) -> dict[str, dict]:
+    """{set name: {"n", "before", "after"}} for the promotion guard: `before` holds the parent's
+    per_digit_accuracy on each set, measured before fine-tuning."""
+    table = {}
+    for name, (images, labels) in sets.items():
+        if len(labels):
+            n, after = per_digit_accuracy(model, images, labels)
+            table[name] = {"n": n, "before": before[name][1], "after": after}
+    return table
 
 
 def parent_model(parent: ModelRecord, device: torch.device) -> tuple[nn.Module, dict]:
@@ -231,7 +246,15 @@ class TorchTrainer:
         drawn = self._finetune_drawings(config, device, len(data.train_x)) if with_verdict else None
         heldout_data, canvas = as_tensors(heldout, device), self._canvas_set(data)
         heldout_before, canvas_before = accuracy_on(model, heldout_data), accuracy_on(model, canvas)
-        extras = [(*as_tensors(submissions, device), per_epoch(len(data.train_x), config.submission_share))]
+        guarded = {
+            "MNIST test": (data.test_x, data.test_y),
+            "canvas set": canvas,
+            "trusted hold-out": heldout_data,
+        }
+        guarded_before = {name: per_digit_accuracy(model, *inputs) for name, inputs in guarded.items()}
+        weights = None if submissions.weights is None else torch.from_numpy(submissions.weights)
+        share = per_epoch(len(data.train_x), config.submission_share)
+        extras = [(*as_tensors(submissions, device), share, weights)]
         extras += drawn.extras(len(data.train_x), config.synthetic_digits, config.non_digits) if drawn else []
         reviewed = reviewed_negatives(negatives if with_verdict else None, len(data.train_x), config, device)
         negatives_used = len(reviewed[0]) if reviewed else 0
@@ -241,6 +264,7 @@ class TorchTrainer:
         mixture = Mixture.of(data, extras)
         fitted = fit(model, data, mixture, config, g, augment=True, on_epoch=on_epoch, progress=self.progress)
         heldout_after, canvas_after = accuracy_on(model, heldout_data), accuracy_on(model, canvas)
+        per_digit = per_digit_before_after(guarded, guarded_before, model)
         calibration = calibrate_on_validation(model, data, drawn, config.seed, TrainConfig.digit_refusal)
         lineage = {
             "parent": parent.version,
@@ -254,6 +278,7 @@ class TorchTrainer:
             "parent_test_accuracy": parent.test_accuracy,
             "canvas_accuracy": canvas_after,
             "parent_canvas_accuracy": canvas_before,
+            "per_digit": per_digit,
         }
         name = f"digitnet-ft-{{}}-s{config.seed}"
         run = self._save(model, architecture, data, fitted, calibration, config, name, lineage, extra_metrics)
@@ -262,8 +287,23 @@ class TorchTrainer:
         )
         return FineTuneResult(
             run, parent.version, len(submissions), len(heldout), heldout_before, heldout_after,
-            parent.test_accuracy or 0.0, negatives_used, canvas_before, canvas_after,
+            parent.test_accuracy or 0.0, negatives_used, canvas_before, canvas_after, per_digit,
         )  # fmt: skip
+
+    @torch.inference_mode()
+    def features(self, model: ModelRecord, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The parent's digit probabilities and the features its head reads (after the last pooling)."""
+        network, _ = parent_model(model, torch.device("cpu"))
+        captured: list[torch.Tensor] = []
+        hook = network.head.register_forward_hook(lambda _m, args, _out: captured.append(args[0].float()))
+        try:
+            x = torch.from_numpy(np.ascontiguousarray(images, np.float32))[:, None]
+            logits = logits_of(network, x)
+        finally:
+            hook.remove()
+        probabilities = torch.softmax(logits[:, :NOT_A_DIGIT], dim=1)
+        features = torch.cat(captured) if captured else torch.zeros(0, 1)
+        return probabilities.numpy(), features.numpy()
 
     def _finetune_drawings(self, config: FineTuneConfig, device: torch.device, mnist: int) -> DrawnSets:
         """Non-digits that keep a fine-tuned model's verdict, and as many synthetic digits when the

@@ -71,17 +71,21 @@ class Mixture:
     labels: torch.Tensor
     mnist: int
     sources: tuple[tuple[int, int, int], ...]  # (start, stop, per epoch) of each extra source
+    # Per source, what each of its images counts for when drawn (None: all alike).
+    weights: tuple[torch.Tensor | None, ...] = ()
 
     @classmethod
-    def of(cls, data: MnistSplits, extras: list[tuple[torch.Tensor, torch.Tensor, int]]) -> Mixture:
-        extras = [(x, y, n) for x, y, n in extras if len(y) and n > 0]
-        images = torch.cat([data.train_x] + [x for x, _, _ in extras])
-        labels = torch.cat([data.train_y] + [y for _, y, _ in extras])
+    def of(cls, data: MnistSplits, extras: list[tuple]) -> Mixture:
+        """`extras`: (images, labels, per epoch) or (images, labels, per epoch, weights) of each source."""
+        extras = [(*extra, None)[:4] for extra in extras if len(extra[1]) and extra[2] > 0]
+        images = torch.cat([data.train_x] + [x for x, *_ in extras])
+        labels = torch.cat([data.train_y] + [y for _, y, *_ in extras])
         sources, start = [], len(data.train_x)
-        for x, _, per_epoch in extras:
+        for x, _, per_epoch, _ in extras:
             sources.append((start, start + len(x), per_epoch))
             start += len(x)
-        return cls(images, labels, len(data.train_x), tuple(sources))
+        weights = tuple(None if w is None else w.to(images.device, torch.float32) for *_, w in extras)
+        return cls(images, labels, len(data.train_x), tuple(sources), weights)
 
     @property
     def per_epoch(self) -> int:
@@ -90,7 +94,12 @@ class Mixture:
     def epoch_order(self, g: torch.Generator) -> torch.Tensor:
         device = self.images.device
         parts = [torch.arange(self.mnist, device=device)]
-        parts += [torch.randint(a, b, (n,), generator=g, device=device) for a, b, n in self.sources]
+        weights = self.weights or (None,) * len(self.sources)
+        for (a, b, n), w in zip(self.sources, weights, strict=True):
+            if w is None:
+                parts.append(torch.randint(a, b, (n,), generator=g, device=device))
+            else:
+                parts.append(a + torch.multinomial(w, n, replacement=True, generator=g))
         order = torch.cat(parts)
         return order[torch.randperm(len(order), generator=g, device=device)]
 

@@ -168,6 +168,16 @@ def evaluate(
     return loss, (predicted == labels).float().mean().item(), predicted
 
 
+def per_digit_accuracy(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor
+) -> tuple[list[int], list[float | None]]:
+    """How many images of each digit there are, and the share of them the model reads right (None: none)."""
+    predicted = logits_of(model, images)[:, :DIGITS].argmax(1)
+    n = torch.bincount(labels, minlength=DIGITS)[:DIGITS].cpu()
+    right = torch.bincount(labels[predicted == labels], minlength=DIGITS)[:DIGITS].cpu()
+    return n.tolist(), [r / c if c else None for r, c in zip(right.tolist(), n.tolist(), strict=True)]
+
+
 def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor) -> tuple[tuple[int, ...], ...]:
     counts = torch.bincount(labels.cpu() * 10 + predicted.cpu(), minlength=100).view(10, 10)
     return tuple(tuple(int(c) for c in row) for row in counts.tolist())

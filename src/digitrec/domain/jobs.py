@@ -78,6 +78,11 @@ def result_of(result: FineTuneResult) -> dict[str, Any]:
         "test_after": result.run.test_accuracy,
         "canvas_before": result.canvas_before,
         "canvas_after": result.canvas_after,
+        "per_digit": result.per_digit,
+        "trust": result.trust.counts() if result.trust else None,
+        "trust_reasons": (
+            [[d, kind, n] for (d, kind), n in result.trust.by_reason().items()] if result.trust else None
+        ),
     }
 
 

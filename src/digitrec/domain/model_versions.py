@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import ModelRegistry
 from digitrec.domain.training import ModelRecord
 
 PROMOTION_MARGIN = 0.002  # a candidate may be at most 0.2 points worse than the live model, on each test set
+# ...and at most 1 point worse on any single digit of MNIST test, the canvas set or the trusted hold-out
+# (where one drawing of a digit is worth more than that, losing one drawing is not counted: that is noise).
+DIGIT_MARGIN = 0.01
 # Accuracies are float32 means (0.992 is stored as 0.99199998...): a difference of exactly the margin, two
 # drawings in 1,000, must not read as more than it.
 ROUNDING = 1e-6
@@ -43,7 +48,49 @@ def promotion_problems(
                 f"{candidate.version} scores {fmt(ours)} on {test_set} against {fmt(theirs)} for the live "
                 f"{live.version}: more than {100 * margin:.1f} points worse"
             )
+    if candidate.parent == live.version:
+        problems += digit_problems(candidate)
     return problems
+
+
+@dataclass(frozen=True)
+class DigitChange:
+    """One digit of one test set, before (the parent) and after (the candidate)."""
+
+    test_set: str
+    digit: int
+    n: int
+    before: float
+    after: float
+
+    @property
+    def worse(self) -> bool:
+        lost = self.before - self.after
+        return lost > DIGIT_MARGIN + ROUNDING and lost * self.n > 1 + ROUNDING
+
+    def describe(self) -> str:
+        return (
+            f"digit {self.digit} on {self.test_set}: {fmt(self.before)} -> {fmt(self.after)} "
+            f"({self.n} drawings), more than {100 * DIGIT_MARGIN:.0f} point worse"
+        )
+
+
+def digit_changes(per_digit: dict | None) -> list[DigitChange]:
+    """Every digit of every test set a fine-tune measured before and after (ModelRecord.per_digit)."""
+    changes = []
+    for test_set, table in (per_digit or {}).items():
+        for digit, (n, before, after) in enumerate(
+            zip(table["n"], table["before"], table["after"], strict=True)
+        ):
+            if n and before is not None and after is not None:
+                changes.append(DigitChange(test_set, digit, int(n), float(before), float(after)))
+    return changes
+
+
+def digit_problems(candidate: ModelRecord) -> list[str]:
+    """Why `candidate` should not replace its parent, digit by digit: each digit it reads more than
+    DIGIT_MARGIN worse on one of the sets its fine-tune measured (see DigitChange.worse)."""
+    return [change.describe() for change in digit_changes(candidate.per_digit) if change.worse]
 
 
 def promote_model(

@@ -11,7 +11,7 @@ import numpy as np
 
 from digitrec.domain.explanations import Explanation
 from digitrec.domain.predictions import ModelInfo, Prediction
-from digitrec.domain.submissions import Submission, SubmissionStats, TrainingRow
+from digitrec.domain.submissions import Submission, SubmissionStats, TrainingRow, Trust
 from digitrec.domain.training import (
     EpochMetrics,
     FineTuneConfig,
@@ -51,9 +51,13 @@ class Explainer(Protocol):
 class SubmissionWriter(Protocol):
     """Where the app puts a submission: each `add` is all-or-nothing and returns the new id. A submission
     whose `submit_token` is stored already is not stored again: `add` returns the first one's id, also when
-    both arrive at once."""
+    both arrive at once. `sent_since` counts a visitor's recent ones (the rate limit)."""
 
     def add(self, submission: Submission) -> int: ...
+
+    def sent_since(self, visitor: str, since: datetime) -> int:
+        """How many submissions `visitor` sent at or after `since`."""
+        ...
 
 
 class SubmissionBrowser(Protocol):
@@ -95,6 +99,16 @@ class TrainingRows(Protocol):
     def count(self, *, mismatches_only: bool = False) -> int: ...
 
 
+class TrustRecords(Protocol):
+    """What the trust check before a fine-tune reads and writes: the blocked visitors, and its decisions."""
+
+    def blocked_visitors(self) -> set[str]: ...
+
+    def record_trust(self, decisions: dict[int, Trust]) -> None:
+        """Store each decision with its submission (by id), all in one transaction."""
+        ...
+
+
 class SubmissionStatistics(Protocol):
     """What the Stats page and `submissions stats` count, in the storage."""
 
@@ -102,7 +116,13 @@ class SubmissionStatistics(Protocol):
 
 
 class SubmissionRepository(
-    SubmissionWriter, SubmissionBrowser, SubmissionTransfer, TrainingRows, SubmissionStatistics, Protocol
+    SubmissionWriter,
+    SubmissionBrowser,
+    SubmissionTransfer,
+    TrainingRows,
+    TrustRecords,
+    SubmissionStatistics,
+    Protocol,
 ):
     """Every role at once: what a storage adapter implements (in memory, SQL) and the contract tests check.
     Callers ask for the role they need. Raises StorageUnavailable when the storage can't answer."""
@@ -175,7 +195,13 @@ class Trainer(Protocol):
         on_epoch: Callable[[EpochMetrics], None] | None = None,
         negatives: np.ndarray | None = None,
     ) -> FineTuneResult:
-        """`negatives`: 28x28 inputs of drawings reviewed as not digits, to train the verdict on."""
+        """`negatives`: 28x28 inputs of drawings reviewed as not digits, to train the verdict on.
+        `submissions.weights`, when set, is what each drawing counts for (the trust check's)."""
+        ...
+
+    def features(self, model: ModelRecord, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What `model` makes of (N, 28, 28) inputs: its digit probabilities (N, 10) and the features its
+        last layer reads (N, D), in which similar drawings lie near each other."""
         ...
 
 

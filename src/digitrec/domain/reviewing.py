@@ -39,9 +39,9 @@ class Review:
 
     def apply(self, submission: Submission) -> Submission:
         if self.action == RELABEL:
-            return replace(submission, label=self.label, status=OK)
+            return replace(submission, label=self.label, status=OK, reviewed=True)
         status = {EXCLUDE: EXCLUDED, MARK_NOT_A_DIGIT: NOT_A_DIGIT, ACCEPT: OK}[self.action]
-        return replace(submission, status=status)
+        return replace(submission, status=status, reviewed=True)
 
     def describe(self, before: Submission) -> str:
         if self.action == RELABEL:

@@ -21,6 +21,10 @@ MAX_IMAGE_PIXELS = 4096 * 4096  # more than this is a decompression bomb, not a 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_VERSION_LENGTH = 100  # characters of a model version, as the database stores it
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a submit token: a uuid4's hex, for example
+# Who sent a submission: the app's per-tab visitor key (16 hex digits), or an id an import carries. None: the
+# operator's own data (imported without a visitor column), which counts as reviewed.
+VISITOR_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+APP_VISITOR_PATTERN = re.compile(r"[0-9a-f]{16}")  # what the app mints and accepts in its address
 MAX_NUMBER_DIGITS = 32  # digits of one written number
 # What an operator's review made of a submission: trusted as labelled (the default), never to be trained on
 # (kept for audit), or a drawing that is not a digit at all (trained on as a negative, never as a digit).
@@ -69,10 +73,14 @@ class Submission:
     status: str = OK
     number_id: str | None = None
     number_position: int | None = None
+    visitor: str | None = None  # who sent it (see VISITOR_PATTERN); None: the operator's own data
+    reviewed: bool = False  # an operator reviewed it (or it is the operator's own data)
+    trust: Trust | None = None  # what the last trust check before a fine-tune decided about its label
 
     def __post_init__(self) -> None:
         validate_label(self.label)
         validate_status(self.status)
+        validate_visitor(self.visitor)
         validate_png(self.image_png)
         pixels = np.asarray(self.model_input, dtype=np.float32)
         if pixels.shape != (IMAGE_SIDE, IMAGE_SIDE):
@@ -107,6 +115,40 @@ class Submission:
         twice legitimately; imports use it to skip rows they already hold)."""
         return hashlib.sha256(self.image_png).hexdigest()
 
+    @property
+    def from_crowd(self) -> bool:
+        """Sent by a visitor and not reviewed: its label is only as good as its sender."""
+        return self.visitor is not None and not self.reviewed
+
+
+def validate_visitor(visitor: object) -> str | None:
+    if visitor is not None and not (isinstance(visitor, str) and VISITOR_PATTERN.fullmatch(visitor)):
+        raise ValueError(f"a visitor key is 1-64 letters, digits, '.', '-' or '_', got {str(visitor)[:80]!r}")
+    return visitor
+
+
+# What the trust check before a fine-tune decided about a crowd label: trained on as it is, trained on with
+# less weight, or held back for an operator's review (never trained on until then).
+TRUSTED, DOWN_WEIGHTED, HELD_BACK = "trusted", "down_weighted", "held_back"
+TRUST_DECISIONS = (TRUSTED, DOWN_WEIGHTED, HELD_BACK)
+
+
+@dataclass(frozen=True)
+class Trust:
+    """A trust decision: `reason` in words, `suspicion` how likely the label is wrong (0-1, orders the
+    Review queue), `weight` what one drawing counts in training (1 trusted, 0 held back)."""
+
+    decision: str
+    reason: str
+    suspicion: float = 0.0
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.decision not in TRUST_DECISIONS:
+            raise ValueError(
+                f"a trust decision is one of {', '.join(TRUST_DECISIONS)}, got {self.decision!r}"
+            )
+
 
 def validate_status(status: object) -> str:
     if status not in STATUSES:
@@ -122,6 +164,12 @@ class TrainingRow:
     label: int
     status: str
     model_input: np.ndarray  # 28x28 float32
+    visitor: str | None = None  # None: the operator's own data
+    reviewed: bool = False
+
+    @property
+    def from_crowd(self) -> bool:
+        return self.visitor is not None and not self.reviewed
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,38 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from digitrec.domain.errors import DigitrecError, InvalidLabel
 from digitrec.domain.numbers import NumberReading
 from digitrec.domain.ports import SubmissionBrowser, SubmissionStatistics, SubmissionWriter
 from digitrec.domain.predictions import validate_label
 from digitrec.domain.recognition import Evaluation, Recognition, evaluation_of
-from digitrec.domain.submissions import Submission, VersionCount
+from digitrec.domain.submissions import Submission, VersionCount, validate_visitor
+
+# How fast one visitor may send drawings (a number counts each digit): a person drawing by hand stays far
+# below; a script sending a thousand wrong labels does not.
+RATE_LIMITS = ((timedelta(minutes=1), 20), (timedelta(days=1), 500))
+
+
+class TooManySubmissions(DigitrecError):
+    pass
+
+
+def check_rate(repo: SubmissionWriter, visitor: str | None, adding: int = 1) -> None:
+    """Refuse (TooManySubmissions, saying how long to wait) when storing `adding` more drawings would take
+    `visitor` over one of RATE_LIMITS. Counted in the storage, so every app replica counts alike."""
+    if visitor is None:
+        return
+    now = datetime.now(UTC)
+    for window, limit in RATE_LIMITS:
+        sent = repo.sent_since(visitor, now - window)
+        if sent + adding > limit:
+            span = "minute" if window <= timedelta(minutes=1) else "day"
+            raise TooManySubmissions(
+                f"you have sent {sent} drawings in the last {span}; at most {limit} are taken per {span}. "
+                f"Wait a {span} before sending more: your drawing is still here"
+            )
 
 
 def submit_drawing(
@@ -26,6 +51,7 @@ def submit_drawing(
     label: int,
     model_version: str,
     submit_token: str | None = None,
+    visitor: str | None = None,
 ) -> int:
     """Store a drawing with what the model made of it and the label its author gave; return its id.
 
@@ -34,9 +60,11 @@ def submit_drawing(
 
     `image_png` must be a PNG of at most MAX_IMAGE_BYTES and MAX_IMAGE_PIXELS (checked from its header here;
     callers decode it first, as the app does to recognise it). Raises InvalidLabel / InvalidImage for a
-    submission that could never be stored, and StorageUnavailable (from the repository) when the database
-    cannot be reached: nothing is stored then.
+    submission that could never be stored, TooManySubmissions when `visitor` sent too many too fast (see
+    check_rate), and StorageUnavailable (from the repository) when the database cannot be reached: nothing
+    is stored then.
     """
+    check_rate(repo, validate_visitor(visitor))
     submission = Submission(
         image_png=image_png,
         model_input=recognition.model_input,
@@ -44,6 +72,7 @@ def submit_drawing(
         label=validate_label(label),
         model_version=model_version,
         submit_token=submit_token,
+        visitor=visitor,
     )
     return repo.add(submission)
 
@@ -55,6 +84,7 @@ def submit_number(
     true_number: str,
     model_version: str,
     number_id: str,
+    visitor: str | None = None,
 ) -> list[int]:
     """Store a written number as one submission per digit (its crop as PNG, its label, the model's answer
     for it), tied together by `number_id`; return their ids, leftmost first.
@@ -72,6 +102,7 @@ def submit_number(
         )
     if len(digit_pngs) != len(reading.digits):
         raise ValueError("one PNG per digit is needed")
+    check_rate(repo, validate_visitor(visitor), len(labels))
     return [
         repo.add(
             Submission(
@@ -83,6 +114,7 @@ def submit_number(
                 submit_token=f"{number_id}-{position}",
                 number_id=number_id,
                 number_position=position,
+                visitor=visitor,
             )
         )
         for position, (digit, png, label) in enumerate(zip(reading.digits, digit_pngs, labels, strict=True))

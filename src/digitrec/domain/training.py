@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitrec.domain.errors import DigitrecError
+from digitrec.domain.trust import TrustReport
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,9 @@ class ModelRecord:
     parent_canvas_accuracy: float | None = None  # the parent's, measured when this version was made
     history: tuple[EpochMetrics, ...] = ()  # the training curves, epoch by epoch
     confusion: tuple[tuple[int, ...], ...] | None = None  # MNIST test: rows true digit, columns predicted
+    # A fine-tuned version's per-digit accuracies beside its parent's, measured when it was made:
+    # {set name: {"n": [per digit], "before": [...], "after": [...]}} (domain/model_versions.py reads it).
+    per_digit: dict | None = None
 
     def summary(self) -> dict:
         """Every field but the curves and the confusion matrix: what `models list --json` prints."""
@@ -202,6 +206,7 @@ class LabelledInputs:
 
     images: np.ndarray  # (N, 28, 28)
     labels: np.ndarray  # (N,) int64
+    weights: np.ndarray | None = None  # (N,) what each counts in training; None: 1 each
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -250,3 +255,5 @@ class FineTuneResult:
     negatives_used: int = 0  # submissions reviewed as "not a digit", trained on as negatives
     canvas_before: float | None = None  # the parent's on the canvas set, measured beside the new version's
     canvas_after: float | None = None
+    per_digit: dict | None = None  # as ModelRecord.per_digit
+    trust: TrustReport | None = None  # what the trust check decided (None: no crowd submissions)

@@ -50,6 +50,8 @@ class SubmissionRecord:
     status: str = OK  # what a review made of it
     number_id: str | None = None  # a digit of a written number: the number, and the digit's place
     number_position: int | None = None
+    visitor: str | None = None  # who sent it; None: the operator's own data
+    reviewed: bool = True
 
 
 @dataclass
@@ -76,6 +78,8 @@ def as_submission(record: SubmissionRecord) -> Submission:
         status=record.status,
         number_id=record.number_id,
         number_position=record.number_position,
+        visitor=record.visitor,
+        reviewed=record.reviewed,
     )
 
 

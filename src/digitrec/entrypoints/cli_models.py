@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from digitrec.domain.training import FineTuneConfig, FineTuneResult
+from digitrec.domain.model_versions import digit_changes
+from digitrec.domain.training import FineTuneConfig, FineTuneResult, ModelRecord
 from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
     DEVICE_OPTION,
@@ -24,7 +25,7 @@ from digitrec.entrypoints.cli_common import (
     registry_config,
     registry_options,
 )
-from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.formatting import per_digit_lines, percent, trust_lines
 
 
 @click.command()
@@ -84,21 +85,30 @@ def finetune(
         result, plots = finetune_model(
             trainer, plotter, registry, container.submissions(), config, plots_dir, from_version, on_epoch
         )
-    echo_finetuned(result, promotion_problems(registry.get(result.run.version), registry.live()))
+    candidate = registry.get(result.run.version)
+    echo_finetuned(result, promotion_problems(candidate, registry.live()), candidate)
     for path in plots:
         click.echo(f"plot: {path}")
 
 
-def echo_finetuned(result: FineTuneResult, problems: list[str]) -> None:
+def echo_finetuned(result: FineTuneResult, problems: list[str], candidate: ModelRecord) -> None:
+    if result.trust is not None:
+        report = result.trust
+        by_reason = [(d, kind, n) for (d, kind), n in report.by_reason().items()]
+        for line in trust_lines(report.counts(), by_reason):
+            click.echo(line)
     click.echo(
         f"model {result.run.version} (from {result.parent}, {result.submissions_used} submissions, "
         f"{result.heldout} held out, {result.negatives_used} reviewed as not digits)"
     )
-    click.echo(f"  held-out submissions: {percent(result.heldout_before)} -> {percent(result.heldout_after)}")
+    click.echo(f"  trusted hold-out:     {percent(result.heldout_before)} -> {percent(result.heldout_after)}")
     click.echo(
         f"  MNIST test:           {percent(result.test_before)} -> {percent(result.run.test_accuracy)}"
     )
     click.echo(f"  canvas set:           {percent(result.canvas_before)} -> {percent(result.canvas_after)}")
+    worse = {(c.test_set, c.digit) for c in digit_changes(candidate.per_digit) if c.worse}
+    for line in per_digit_lines(candidate.per_digit, worse):
+        click.echo(line)
     click.echo(f"checkpoint: {result.run.checkpoint_path} (registered)")
     if problems:
         click.echo(f"`models promote` would refuse it: {'; '.join(problems)} (--force promotes it anyway)")

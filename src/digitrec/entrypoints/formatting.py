@@ -36,3 +36,39 @@ def run_summary(run: TrainingRun) -> list[str]:
             f"(AUROC {calibration.auroc:.4f})"
         )
     return lines
+
+
+TRUST_WORDS = {"trusted": "trusted", "down_weighted": "down-weighted", "held_back": "held back for review"}
+
+
+def trust_lines(counts: dict[str, int], by_reason: list[tuple[str, str, int]]) -> list[str]:
+    """What the trust check decided: how many crowd labels trusted, down-weighted and held back, then each
+    decision's reasons with their counts (`by_reason`: (decision, reason kind, count), in order)."""
+    total = sum(counts.values())
+    head = ", ".join(f"{counts.get(d, 0)} {word}" for d, word in TRUST_WORDS.items())
+    lines = [f"trust check of {total} submissions to learn from: {head}"]
+    for decision, word in TRUST_WORDS.items():
+        reasons = [f"{n} {kind}" for d, kind, n in by_reason if d == decision]
+        if reasons:
+            lines.append(f"  {word}: {', '.join(reasons)}")
+    return lines
+
+
+def per_digit_lines(per_digit: dict | None, worse: set[tuple[str, int]] = frozenset()) -> list[str]:
+    """The per-digit comparison a fine-tune measured (ModelRecord.per_digit) as a table: a row of accuracies
+    before and after for each set; a digit in `worse` ((set, digit) pairs) is marked with '!'."""
+    if not per_digit:
+        return []
+    lines = [
+        "per digit, before -> after (! more than 1 point worse):",
+        " " * 26 + "".join(f"{d:>8}" for d in range(10)),
+    ]
+    for test_set, table in per_digit.items():
+        for when in ("before", "after"):
+            cells = []
+            for digit, value in enumerate(table[when]):
+                mark = "!" if when == "after" and (test_set, digit) in worse else " "
+                cells.append(f"{'-' if value is None else f'{100 * value:.1f}'}{mark}".rjust(8))
+            name = test_set if when == "before" else f"  (n: {min(table['n'])}-{max(table['n'])})"
+            lines.append(f"{name:<19}{when:>7}" + "".join(cells))
+    return lines

@@ -25,7 +25,7 @@ from digitrec.domain.errors import InvalidImage, ModelNotFound, StorageUnavailab
 from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_drawing_size
 from digitrec.domain.recognition import Recognition, recognise
-from digitrec.domain.submitting import submit_drawing
+from digitrec.domain.submitting import TooManySubmissions, submit_drawing
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.bars import probability_bars
 from digitrec.entrypoints.webapp.inside_model import inside_model
@@ -118,7 +118,12 @@ def submit(recognition: Recognition, pixels: np.ndarray, label: int) -> None:
     state.submit_answers += 1  # this click is answered now, whatever the answer: Submit comes back after it
     try:
         png, version = images.encode_png(pixels), classifier.info.version
-        saved = submit_drawing(container.submissions(), recognition, png, label, version, state.canvas_token)
+        saved = submit_drawing(
+            container.submissions(), recognition, png, label, version, state.canvas_token, visitor()
+        )
+    except TooManySubmissions as exc:
+        banner.error(f"Not saved: {exc}.")
+        return
     except StorageUnavailable as exc:
         banner.error(f"Your drawing was not saved: {exc}. It is still on the canvas: try Submit again.")
         return

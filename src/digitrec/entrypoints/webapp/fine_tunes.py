@@ -9,10 +9,11 @@ import streamlit as st
 from digitrec.containers import Container
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, Job
+from digitrec.domain.model_versions import digit_changes
 from digitrec.domain.operating import current_jobs, promote_version, request_finetune, rollback_version
 from digitrec.domain.operators import Operator
 from digitrec.domain.training import FineTuneConfig
-from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.formatting import percent, trust_lines
 
 REFRESH_SECONDS = 2.0
 WORKER_HINT = "Jobs are run by `digitrec worker` (started beside the app, with the same --database-url)."
@@ -112,6 +113,9 @@ def outcome(container: Container, job: Job, operator: Operator | None, live: str
         f"{percent(r.get('test_before'))} -> {percent(r.get('test_after'))}, canvas set "
         f"{percent(r.get('canvas_before'))} -> {percent(r.get('canvas_after'))}"
     )
+    if r.get("trust"):
+        st.caption("\n\n".join(trust_lines(r["trust"], r.get("trust_reasons") or [])))
+    per_digit_view(r.get("per_digit"), key=f"job-{job.id}")
     if operator is None or live == job.version:
         return
     if st.button(f"Promote {job.version}", key=f"promote-{job.id}", type="primary"):
@@ -133,3 +137,25 @@ def rollback_button(container: Container, operator: Operator) -> None:
         else:
             st.toast(f"{record.version} is live again")
             st.rerun()
+
+
+def per_digit_view(per_digit: dict | None, key: str) -> None:
+    """A fine-tune's per-digit accuracies before and after, on each set it measured, naming each digit that
+    the promotion guard counts as more than 1 point worse."""
+    changes = digit_changes(per_digit)
+    if not changes:
+        return
+    if worse := [c for c in changes if c.worse]:
+        st.warning("Promote refuses it: " + "; ".join(c.describe() for c in worse))
+    with st.expander("Per digit, before and after", expanded=bool(worse)):
+        rows = []
+        for test_set in dict.fromkeys(c.test_set for c in changes):
+            of_set = {c.digit: c for c in changes if c.test_set == test_set}
+            rows.append(
+                {"set": test_set}
+                | {
+                    str(d): f"{100 * c.before:.1f} → {100 * c.after:.1f}{' !' if c.worse else ''}"
+                    for d, c in of_set.items()
+                }
+            )
+        st.dataframe(rows, hide_index=True, width="stretch", key=f"per-digit-{key}")

@@ -11,7 +11,7 @@ from digitrec.domain.errors import DigitrecError, StorageUnavailable
 from digitrec.domain.training import ModelRecord
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.charts import confusion_heat_map, curves_chart, digit_difference_chart
-from digitrec.entrypoints.webapp.fine_tunes import fine_tune_section
+from digitrec.entrypoints.webapp.fine_tunes import fine_tune_section, per_digit_view
 from digitrec.entrypoints.webapp.operators import current_operator
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
@@ -79,6 +79,9 @@ chosen = by_version[
     st.selectbox("Version", list(by_version), index=list(by_version).index(live), key="version")
 ]
 
+if chosen.per_digit:
+    st.subheader(f"{chosen.version} against its parent {chosen.parent}, digit by digit")
+    per_digit_view(chosen.per_digit, key="chosen")
 st.subheader(f"Training curves of {chosen.version}")
 curves_of(chosen)
 if chosen.confusion:

@@ -20,7 +20,7 @@ from digitrec.domain.errors import (
 )
 from digitrec.domain.numbers import NumberReading, read_number
 from digitrec.domain.preprocessing import EmptyDrawing, ink_map
-from digitrec.domain.submitting import WrongDigitCount, submit_number
+from digitrec.domain.submitting import TooManySubmissions, WrongDigitCount, submit_number
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.bars import probability_bars
 from digitrec.entrypoints.webapp.submit_button import submit_button
@@ -113,8 +113,9 @@ def submit(pixels: np.ndarray, reading: NumberReading, number: str) -> None:
             number,
             classifier.info.version,
             state.number_id,
+            visitor(),
         )
-    except (WrongDigitCount, InvalidLabel) as exc:
+    except (WrongDigitCount, InvalidLabel, TooManySubmissions) as exc:
         banner.error(f"Not saved: {exc}.")
         return
     except StorageUnavailable as exc:

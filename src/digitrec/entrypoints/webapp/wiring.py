@@ -21,6 +21,7 @@ import streamlit as st
 from digitrec.containers import Container
 from digitrec.domain.errors import ModelNotFound
 from digitrec.domain.ports import Classifier
+from digitrec.domain.submissions import APP_VISITOR_PATTERN
 from digitrec.settings import MAX_DATABASE_TIMEOUT
 
 
@@ -112,7 +113,12 @@ def visitor() -> str:
     """A random key for this browser tab, kept in the page's address (`?visitor=...`) so that it survives a
     reload: submit tokens start with it, and History marks the rows whose token does as "yours"."""
     key = st.session_state.get("visitor") or st.query_params.get(VISITOR_PARAMETER, "")
-    if not (len(key) == 16 and all(c in "0123456789abcdef" for c in key)):
+    if not APP_VISITOR_PATTERN.fullmatch(key):
+        if key:  # a key typed or pasted into the address by hand: say so instead of storing it
+            st.warning(
+                f"The visitor key in the address ({key[:40]!r}) is not one this app makes (16 digits 0-9 and "
+                "letters a-f); this tab got a new one. Nothing stored was changed."
+            )
         key = uuid.uuid4().hex[:16]
     st.session_state.visitor = key
     if st.query_params.get(VISITOR_PARAMETER) != key:  # navigating between pages drops it
