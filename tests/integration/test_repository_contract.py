@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 
+from digitrec.domain.submissions import HELD_BACK, Trust
+
 
 def test_add_returns_distinct_increasing_ids(repo, make_submission):
     ids = [repo.add(make_submission(seed=seed)) for seed in range(5)]
@@ -292,3 +294,32 @@ def test_far_pages_read_from_the_oldest_end_are_the_same_pages(repo, make_submis
         ids = [s.id for page in pages for s in page]
         assert ids == sorted(ids, reverse=True) and len(ids) == len(set(ids)) == total
         assert all(len(page) == 4 for page in pages[: total // 4]) and pages[-1] == []
+
+
+def test_visitor_reviewed_and_trust_are_stored_and_read_back(repo, make_submission):
+    crowd = repo.add(replace(make_submission(seed=1), visitor="0123456789abcdef"))
+    own = repo.add(replace(make_submission(seed=2), reviewed=True))
+    assert (repo.get(crowd).visitor, repo.get(crowd).reviewed, repo.get(crowd).trust) == (
+        "0123456789abcdef", False, None
+    )  # fmt: skip
+    assert (repo.get(own).visitor, repo.get(own).reviewed) == (None, True)
+    rows = repo.training_rows(0, 10)
+    assert [(r.visitor, r.reviewed, r.from_crowd) for r in rows] == [
+        ("0123456789abcdef", False, True), (None, True, False)
+    ]  # fmt: skip
+
+    decision = Trust(HELD_BACK, "the model says 7 (99%)", 0.93, 0.0)
+    repo.record_trust({crowd: decision})
+    assert repo.get(crowd).trust == decision and repo.get(own).trust is None
+    repo.record_trust({crowd: replace(decision, decision="trusted", weight=1.0)})
+    assert repo.get(crowd).trust.decision == "trusted"
+
+
+def test_a_visitors_recent_submissions_are_counted(repo, make_submission):
+    now = datetime.now(UTC)
+    for minutes, visitor in [(0, "aaaa"), (0, "aaaa"), (5, "aaaa"), (0, "bbbb"), (0, None)]:
+        repo.add(replace(make_submission(created_at=now - timedelta(minutes=minutes)), visitor=visitor))
+    assert repo.sent_since("aaaa", now - timedelta(minutes=1)) == 2
+    assert repo.sent_since("aaaa", now - timedelta(hours=1)) == 3
+    assert repo.sent_since("cccc", now - timedelta(hours=1)) == 0
+    assert repo.blocked_visitors() == set()

@@ -13,9 +13,19 @@ import pytest
 
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING
+from digitrec.domain.operating import block_visitor, review_visitor
+from digitrec.domain.operators import Operator
 from digitrec.domain.predictions import Prediction
-from digitrec.domain.reviewing import ACCEPT, EXCLUDE, MARK_NOT_A_DIGIT, RELABEL, Review, due_for_review
-from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, OK
+from digitrec.domain.reviewing import (
+    ACCEPT,
+    EXCLUDE,
+    MARK_NOT_A_DIGIT,
+    RELABEL,
+    Review,
+    VisitorSummary,
+    due_for_review,
+)
+from digitrec.domain.submissions import EXCLUDED, HELD_BACK, NOT_A_DIGIT, OK, Trust
 from digitrec.domain.training import EpochMetrics
 
 
@@ -168,3 +178,38 @@ def test_a_relabel_moves_the_submission_in_the_statistics_and_counts(container, 
     assert stats.confusion[3][5] == 0 and stats.confusion[5][5] == 1 and stats.confusion[4][4] == 1
     assert repo.count() == 2 and repo.count(mismatches_only=True) == 0
     assert sum(v.correct for v in stats.per_version) == 2
+
+
+def test_a_visitors_drawings_are_summarised_excluded_together_and_the_visitor_blocked(
+    container, make_submission
+):
+    repo, reviews, operator = container.submissions(), container.reviews(), Operator("ada")
+    ids = [
+        repo.add(replace(make_submission(label=1, predicted=7, seed=i), visitor="attacker")) for i in range(4)
+    ]
+    honest = repo.add(replace(make_submission(label=7, predicted=7, seed=9), visitor="honest"))
+    repo.record_trust({ids[0]: Trust(HELD_BACK, "the model says 7", 0.9, 0.0)})
+    assert reviews.visitor_summaries(10) == [
+        VisitorSummary("attacker", 4, 4, held_back=1, unreviewed=4),
+        VisitorSummary("honest", 1, 0, unreviewed=1),
+    ]
+    queue = reviews.review_candidates(10, many_copies=3)
+    assert queue[0][0].id == ids[0]  # the held-back one first: it is the most suspicious
+
+    assert review_visitor(reviews, operator, "attacker", Review(EXCLUDE)) == 4
+    assert {repo.get(i).status for i in ids} == {"excluded"} and all(repo.get(i).reviewed for i in ids)
+    assert review_visitor(reviews, operator, "attacker", Review(ACCEPT)) == 0  # nothing unreviewed is left
+    block_visitor(reviews, operator, "attacker")
+    block_visitor(reviews, operator, "attacker")  # again: no error, one block
+    assert repo.blocked_visitors() == {"attacker"}
+    assert reviews.visitor_summaries(10)[0].blocked and not repo.get(honest).reviewed
+    actions = [(e.operator, e.action, e.detail) for e in reviews.entries(10)][::-1]
+    assert actions[:2] == [
+        ("ada", "exclude visitor", "visitor attacker: 4 drawings excluded from training"),
+        ("ada", "accept visitor", "visitor attacker: 0 drawings confirmed as labelled"),
+    ]
+    assert actions[2][1] == "block visitor"
+    with pytest.raises(ValueError, match="a visitor key is"):
+        block_visitor(reviews, operator, "no spaces allowed")
+    with pytest.raises(DigitrecError, match="operator"):
+        review_visitor(reviews, None, "honest", Review(EXCLUDE))

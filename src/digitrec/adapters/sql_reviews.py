@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, insert, or_, select, update
+from sqlalchemy import Engine, Row, case, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
-from digitrec.adapters.orm import operator_actions, submissions
+from digitrec.adapters.orm import blocked_visitors, operator_actions, submissions
 from digitrec.adapters.sql_repository import count_submission, storage_errors, submission_from_row
 from digitrec.domain.errors import DigitrecError
-from digitrec.domain.reviewing import AuditEntry, Review
-from digitrec.domain.submissions import OK, Submission, as_utc
+from digitrec.domain.reviewing import AuditEntry, Review, VisitorSummary
+from digitrec.domain.submissions import HELD_BACK, OK, Submission, as_utc
 
 SCAN_FACTOR = 5  # candidates read per item asked for: low-confidence disagreements are dropped afterwards
 
@@ -41,9 +41,10 @@ class SqlReviews:
                     submissions.c.predicted != submissions.c.label,
                     submissions.c.predicted_is_digit.is_(False),
                     submissions.c.image_sha256.in_(repeated),
+                    submissions.c.trust == HELD_BACK,
                 )
             )
-            .order_by(submissions.c.id.desc())
+            .order_by(func.coalesce(submissions.c.trust_suspicion, -1).desc(), submissions.c.id.desc())
             .limit(limit * SCAN_FACTOR)
         )
         with storage_errors(self._engine), self._engine.connect() as connection:
@@ -77,6 +78,69 @@ class SqlReviews:
                 )
             )
         return after
+
+    def visitor_summaries(self, limit: int) -> list[VisitorSummary]:
+        c = submissions.c
+        unreviewed = c.reviewed_at.is_(None) & (c.status == OK)
+        query = (
+            select(
+                c.visitor,
+                func.count().label("sent"),
+                func.sum(case((c.predicted != c.label, 1), else_=0)).label("against"),
+                func.sum(case(((c.trust == HELD_BACK) & unreviewed, 1), else_=0)).label("held"),
+                func.sum(case((unreviewed, 1), else_=0)).label("unreviewed"),
+            )
+            .where(c.visitor.is_not(None))
+            .group_by(c.visitor)
+            .order_by(func.count().desc(), c.visitor)
+            .limit(limit)
+        )
+        with storage_errors(self._engine), self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+            blocked = {r.visitor for r in connection.execute(select(blocked_visitors.c.visitor)).all()}
+        return [
+            VisitorSummary(
+                r.visitor, int(r.sent), int(r.against), int(r.held), int(r.unreviewed), r.visitor in blocked
+            )
+            for r in rows
+        ]
+
+    def review_visitor(self, visitor: str, review: Review, operator: str) -> int:
+        now = datetime.now(UTC)
+        c = submissions.c
+        after = review.apply_status()
+        with storage_errors(self._engine), self._engine.begin() as connection:
+            changed = connection.execute(
+                update(submissions)
+                .where(c.visitor == visitor, c.reviewed_at.is_(None), c.status == OK)
+                .values(status=after, reviewed_at=now)
+            ).rowcount
+            connection.execute(
+                insert(operator_actions).values(
+                    at=now,
+                    operator=operator,
+                    action=f"{review.action} visitor",
+                    detail=f"visitor {visitor}: {changed} drawings {review.describe_many()}",
+                )  # fmt: skip
+            )
+        return int(changed)
+
+    def block_visitor(self, visitor: str, operator: str) -> None:
+        now = datetime.now(UTC)
+        with storage_errors(self._engine), self._engine.begin() as connection:
+            known = select(blocked_visitors.c.visitor).where(blocked_visitors.c.visitor == visitor)
+            if connection.execute(known).first() is None:
+                connection.execute(
+                    insert(blocked_visitors).values(visitor=visitor, blocked_at=now, operator=operator)
+                )
+            connection.execute(
+                insert(operator_actions).values(
+                    at=now,
+                    operator=operator,
+                    action="block visitor",
+                    detail=f"visitor {visitor}: what they send is stored, never trained on",
+                )  # fmt: skip
+            )
 
     def review_history(self, submission_id: int) -> list[AuditEntry]:
         query = select(operator_actions).where(operator_actions.c.submission_id == submission_id)

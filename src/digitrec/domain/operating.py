@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from digitrec.domain.errors import DigitrecError
 from digitrec.domain.jobs import FINETUNE, STALE_AFTER, Job, finetune_job_config
 from digitrec.domain.model_versions import PROMOTION_MARGIN, promote_model
 from digitrec.domain.operators import require_operator
-from digitrec.domain.ports import AuditLog, JobQueue, ModelRegistry, SubmissionReviews
-from digitrec.domain.reviewing import Review
-from digitrec.domain.submissions import Submission
+from digitrec.domain.ports import AuditLog, JobQueue, ModelRegistry, SubmissionReviews, VisitorReviews
+from digitrec.domain.reviewing import ACCEPT, EXCLUDE, Review
+from digitrec.domain.submissions import Submission, validate_visitor
 from digitrec.domain.training import ModelRecord
 
 
@@ -20,6 +21,20 @@ def review_submission(
 ) -> Submission:
     operator = require_operator(who)
     return reviews.apply_review(submission_id, review, operator.name)
+
+
+def review_visitor(reviews: VisitorReviews, who: object, visitor: str, review: Review) -> int:
+    """Exclude or confirm everything `visitor` sent that nobody reviewed yet, in one action; how many."""
+    operator = require_operator(who)
+    if review.action not in (EXCLUDE, ACCEPT):
+        raise DigitrecError("a visitor's drawings can be excluded or confirmed together, not relabelled")
+    return reviews.review_visitor(validate_visitor(visitor), review, operator.name)
+
+
+def block_visitor(reviews: VisitorReviews, who: object, visitor: str) -> None:
+    """Store what `visitor` sends from now on, and never train on any of it."""
+    operator = require_operator(who)
+    reviews.block_visitor(validate_visitor(visitor), operator.name)
 
 
 def request_finetune(queue: JobQueue, audit: AuditLog, who: object, settings: dict[str, Any]) -> Job:

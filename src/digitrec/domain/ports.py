@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the use-case modules import these ports: only type checkers
     from digitrec.domain.jobs import Job
     from digitrec.domain.numbers import LabelledNumber
     from digitrec.domain.recognition import LabelledImage, Problem
-    from digitrec.domain.reviewing import AuditEntry, Review
+    from digitrec.domain.reviewing import AuditEntry, Review, VisitorSummary
     from digitrec.domain.transfer import SubmissionRecord
 
 
@@ -141,6 +141,22 @@ class SubmissionReviews(Protocol):
     def apply_review(self, submission_id: int, review: Review, operator: str) -> Submission: ...
 
     def review_history(self, submission_id: int) -> list[AuditEntry]: ...
+
+
+class VisitorReviews(Protocol):
+    """An operator's actions on everything one visitor sent, each recorded in the audit log."""
+
+    def visitor_summaries(self, limit: int) -> list[VisitorSummary]:
+        """The visitors who sent the most, most first."""
+        ...
+
+    def review_visitor(self, visitor: str, review: Review, operator: str) -> int:
+        """Apply `review` (EXCLUDE or ACCEPT) to every unreviewed submission of `visitor`; how many."""
+        ...
+
+    def block_visitor(self, visitor: str, operator: str) -> None:
+        """From now on `visitor`'s submissions are stored and never trained on."""
+        ...
 
 
 class AuditLog(Protocol):

@@ -9,11 +9,12 @@ it as labelled."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from digitrec.domain.predictions import validate_label
-from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, OK, Submission
+from digitrec.domain.submissions import EXCLUDED, HELD_BACK, NOT_A_DIGIT, OK, Submission
 
 DISAGREEMENT_CONFIDENCE = 0.9  # the model disagrees with the label at least this sure
 MANY_COPIES = 3  # the same PNG sent this many times
@@ -42,6 +43,15 @@ class Review:
             return replace(submission, label=self.label, status=OK, reviewed=True)
         status = {EXCLUDE: EXCLUDED, MARK_NOT_A_DIGIT: NOT_A_DIGIT, ACCEPT: OK}[self.action]
         return replace(submission, status=status, reviewed=True)
+
+    def apply_status(self) -> str:
+        """The status this review gives (not for RELABEL, which also changes the label)."""
+        return {EXCLUDE: EXCLUDED, MARK_NOT_A_DIGIT: NOT_A_DIGIT, ACCEPT: OK}[self.action]
+
+    def describe_many(self) -> str:
+        return {EXCLUDE: "excluded from training", MARK_NOT_A_DIGIT: "marked not digits"}.get(
+            self.action, "confirmed as labelled"
+        )
 
     def describe(self, before: Submission) -> str:
         if self.action == RELABEL:
@@ -89,7 +99,17 @@ def review_reasons(
         reasons.append("the model said it is not a digit")
     if copies >= many_copies:
         reasons.append(f"the same drawing was sent {copies} times")
+    if submission.trust is not None and submission.trust.decision == HELD_BACK:
+        reasons.append(f"held back from fine-tuning: {submission.trust.reason}")
     return tuple(reasons)
+
+
+def suspicion(submission: Submission) -> float:
+    """How likely the label is wrong, 0-1: the trust check's score, or before any check, the model's
+    probability that it is not the label."""
+    if submission.trust is not None:
+        return submission.trust.suspicion
+    return 1.0 - submission.prediction.probabilities[submission.label]
 
 
 def due_for_review(
@@ -99,4 +119,46 @@ def due_for_review(
 ) -> list[ReviewItem]:
     """The candidates (submission, copies) a store found that really are suspicious, in the given order."""
     items = (ReviewItem(s, n, review_reasons(s, n, confidence, many_copies)) for s, n in candidates)
-    return [item for item in items if item.reasons]
+    return sorted((item for item in items if item.reasons), key=lambda item: -suspicion(item.submission))
+
+
+@dataclass(frozen=True)
+class VisitorSummary:
+    """What one visitor sent: how many drawings, how many the model disagrees with, how many the trust check
+    held back and are still unreviewed, whether an operator blocked them."""
+
+    visitor: str
+    sent: int
+    against_model: int
+    held_back: int = 0
+    unreviewed: int = 0
+    blocked: bool = False
+
+    def describe(self) -> str:
+        held = f", {self.held_back} held back" if self.held_back else ""
+        return f"visitor {self.visitor}: {self.sent} drawings, {self.against_model} against the model{held}"
+
+
+@dataclass(frozen=True)
+class VisitorGroup:
+    """A visitor's rows in the Review queue, with what they sent in all."""
+
+    summary: VisitorSummary | None  # None: the operator's own data
+    items: tuple[ReviewItem, ...]
+
+
+def group_by_visitor(items: Sequence[ReviewItem], summaries: Sequence[VisitorSummary]) -> list[VisitorGroup]:
+    """The queue's items grouped by visitor, the group with the most suspicious item first (items keep their
+    order); the operator's own rows form a group without a summary."""
+    known = {s.visitor: s for s in summaries}
+    groups: dict[str | None, list[ReviewItem]] = {}
+    for item in items:
+        groups.setdefault(item.submission.visitor, []).append(item)
+    return [
+        VisitorGroup(
+            known.get(visitor)
+            or (VisitorSummary(visitor, len(rows), 0, unreviewed=len(rows)) if visitor else None),
+            tuple(rows),
+        )
+        for visitor, rows in groups.items()
+    ]

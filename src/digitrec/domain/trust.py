@@ -32,6 +32,9 @@ from digitrec.domain.submissions import (
     Trust,
 )
 
+AGREEMENT_FLOOR = (
+    0.25  # a label the model gives less than this never counts as agreed, whatever its class's mean
+)
 NEIGHBOURS = 10  # similar drawings by other senders looked at for each crowd label the model disputes
 NEW_STYLE_SUPPORT = 0.6  # share of them with the same label that makes a disputed label a new style...
 NEW_STYLE_SENDERS = 3  # ...when they come from at least this many other senders...
@@ -64,7 +67,9 @@ class TrustReport:
 
 def per_class_thresholds(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Confident learning's thresholds: for each digit, the model's mean probability of it over the drawings
-    labelled with it (1.0 where none is: no label reaches it by probability alone)."""
+    labelled with it (1.0 where none is: no label reaches it by probability alone). A label the model gives
+    at least its class's threshold counts as agreed with; a class made only of wrong labels has a tiny mean,
+    so AGREEMENT_FLOOR bounds it from below."""
     thresholds = np.ones(probabilities.shape[1], np.float64)
     for digit in range(probabilities.shape[1]):
         if (labels == digit).any():
@@ -114,7 +119,7 @@ def decide_trust(
             decide(i, TRUSTED, "operator", why, 0.0, 1.0)
         elif row.visitor in blocked:
             decide(i, HELD_BACK, "blocked", f"visitor {row.visitor} is blocked", wrong, 0.0)
-        elif said == row.label or p[row.label] >= thresholds[row.label]:
+        elif said == row.label or p[row.label] >= max(thresholds[row.label], AGREEMENT_FLOOR):
             decide(i, TRUSTED, "model agrees", f"the model agrees ({100 * p[row.label]:.0f}%)", wrong, 1.0)
         else:
             disputed.append(i)

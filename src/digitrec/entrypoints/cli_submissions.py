@@ -1,4 +1,5 @@
-"""`digitrec submissions export|import|stats` and `digitrec db upgrade`. Thin: parse, call a use case, print.
+"""`digitrec submissions export|import|stats|review` and `digitrec db upgrade`. Thin: parse, call a use
+case, print.
 
 SQLAlchemy and Alembic are imported inside the commands (through the container), so `digitrec --help` stays
 fast. Every command that opens the database applies pending migrations first (see containers.open_database).
@@ -42,7 +43,7 @@ def parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None)
 
 @click.group(cls=DigitrecGroup)
 def submissions() -> None:
-    """Export, import and count the stored submissions."""
+    """Export, import and count the stored submissions; list what is due for review."""
 
 
 @submissions.command("export")
@@ -140,6 +141,51 @@ def submission_stats(
     for d in range(NUM_CLASSES):
         click.echo(f"{d:<32}{counts[d]:>12}{percent(overall.per_class[d]):>10}")
     echo_confusion(overall.confusion)
+
+
+@submissions.command("review")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1), help="Rows to list at most.")
+@json_option("the queue's rows: id, visitor, label, predicted, confidence, suspicion, reasons, trust")
+@database_options
+@click.pass_context
+def review_queue(
+    ctx: click.Context, limit: int, as_json: bool, database_url: str, database_timeout: float | None
+) -> None:
+    """What the Review page's queue holds, most likely wrong first: each submission with why it is there
+    and how suspicious its label is; then the visitors who sent the most."""
+    from digitrec.domain.reviewing import MANY_COPIES, due_for_review, suspicion
+
+    container = container_from(ctx, database_url=database_url, database_timeout=database_timeout)
+    reviews = container.reviews()
+    items = due_for_review(reviews.review_candidates(limit, many_copies=MANY_COPIES))[:limit]
+    visitors = reviews.visitor_summaries(limit)
+    rows = [
+        {
+            "id": item.submission.id,
+            "visitor": item.submission.visitor,
+            "label": item.submission.label,
+            "predicted": item.submission.prediction.digit,
+            "confidence": item.submission.prediction.confidence,
+            "suspicion": suspicion(item.submission),
+            "reasons": list(item.reasons),
+            "trust": item.submission.trust.decision if item.submission.trust else None,
+            "copies": item.copies,
+        }
+        for item in items
+    ]
+    if as_json:
+        senders = [v.__dict__ for v in visitors]
+        click.echo(json.dumps({"queue": rows, "visitors": senders}, indent=2))
+        return
+    click.echo(f"{len(rows)} submissions to review, most likely wrong first")
+    for row in rows:
+        reasons = "; ".join(row["reasons"])
+        who = row["visitor"] or "operator"
+        click.echo(
+            f"#{row['id']:<8} {who:<18} label {row['label']} · {percent(row['suspicion'], 0)} · {reasons}"
+        )
+    for v in visitors:
+        click.echo(v.describe() + (" (blocked)" if v.blocked else ""))
 
 
 @click.group(cls=DigitrecGroup)

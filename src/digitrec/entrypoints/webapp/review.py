@@ -1,14 +1,16 @@
-"""Review: the submissions that should not be trusted blindly before a fine-tune learns from them (the model
-disagrees with the label and is sure, the model said it is not a digit, or the same drawing was sent many
-times). Anyone may look; an operator relabels (the old label stays in the history), excludes (never trained
-on, kept for audit), marks "not a digit" (a negative for the verdict) or accepts each one."""
+"""Review: the submissions that should not be trusted blindly before a fine-tune learns from them (the trust
+check held them back, the model disagrees with the label and is sure, the model said it is not a digit, or
+the same drawing was sent many times), most likely wrong first, grouped by the visitor who sent them.
+Anyone may look; an operator relabels (the old label stays in the history), excludes (never trained on,
+kept for audit), marks "not a digit" (a negative for the verdict) or accepts each one, excludes or confirms
+a visitor's drawings together, or blocks a visitor (what they send is stored, never trained on)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from digitrec.domain.errors import DigitrecError
-from digitrec.domain.operating import review_submission
+from digitrec.domain.operating import block_visitor, review_submission, review_visitor
 from digitrec.domain.operators import Operator
 from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.reviewing import (
@@ -19,13 +21,17 @@ from digitrec.domain.reviewing import (
     RELABEL,
     Review,
     ReviewItem,
+    VisitorGroup,
     due_for_review,
+    group_by_visitor,
+    suspicion,
 )
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.operators import current_operator
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
 PAGE_SIZE = 20
+VISITORS_SHOWN = 1000  # visitor summaries read to head the groups (the most active ones)
 BUTTONS = ((EXCLUDE, "Exclude"), (MARK_NOT_A_DIGIT, "Not a digit"), (ACCEPT, "Label is right"))
 
 
@@ -53,6 +59,39 @@ def act(submission_id: int, review: Review, operator: Operator) -> None:
     st.rerun()
 
 
+def visitor_actions(group: VisitorGroup, operator: Operator) -> None:
+    visitor = group.summary.visitor
+    with st.container(horizontal=True):
+        if st.button(f"Exclude all {group.summary.unreviewed}", key=f"exclude-visitor-{visitor}"):
+            act_on_visitor(lambda: review_visitor(reviews, operator, visitor, Review(EXCLUDE)), "excluded")
+        if st.button(f"Confirm all {group.summary.unreviewed}", key=f"confirm-visitor-{visitor}"):
+            act_on_visitor(lambda: review_visitor(reviews, operator, visitor, Review(ACCEPT)), "confirmed")
+        if not group.summary.blocked and st.button("Block visitor", key=f"block-{visitor}"):
+            act_on_visitor(lambda: block_visitor(reviews, operator, visitor), "blocked")
+
+
+def act_on_visitor(action, done: str) -> None:
+    try:
+        changed = action()
+    except DigitrecError as exc:
+        st.error(f"Nothing was changed: {exc}")
+        return
+    st.toast(f"{changed} drawings {done}" if isinstance(changed, int) else f"visitor {done}")
+    st.rerun()
+
+
+def group_card(group: VisitorGroup, operator: Operator | None) -> None:
+    if group.summary is None:
+        st.subheader("The operator's own data")
+    else:
+        blocked = " · blocked" if group.summary.blocked else ""
+        st.subheader(group.summary.describe() + blocked)
+        if operator is not None and (group.summary.unreviewed or not group.summary.blocked):
+            visitor_actions(group, operator)
+    for item in group.items:
+        item_card(item, operator)
+
+
 def item_card(item: ReviewItem, operator: Operator | None) -> None:
     s, prediction = item.submission, item.submission.prediction
     with st.container(border=True, key=f"review-{s.id}"):
@@ -61,7 +100,8 @@ def item_card(item: ReviewItem, operator: Operator | None) -> None:
         verdict = "" if prediction.is_digit else ", not a digit"
         details.markdown(
             f"**#{s.id}** · label **{s.label}** · the model said **{prediction.digit}** "
-            f"({percent(prediction.confidence, 0)}{verdict}) · {s.model_version}"
+            f"({percent(prediction.confidence, 0)}{verdict}) · {s.model_version} · likely wrong "
+            f"{percent(suspicion(s), 0)}"
         )
         details.markdown("\n".join(f"- {reason}" for reason in item.reasons))
         if operator is not None:
@@ -73,12 +113,13 @@ use_page_style()
 st.title("Review")
 operator = current_operator()
 st.caption(
-    "Submissions to check before a fine-tune learns from them, newest first. "
-    + ("" if operator else "Sign in as an operator (sidebar) to relabel, exclude or mark them.")
+    "Submissions to check before a fine-tune learns from them, most likely wrong first, grouped by who sent "
+    "them. " + ("" if operator else "Sign in as an operator (sidebar) to relabel, exclude or mark them.")
 )
 try:
     reviews = get_container().reviews()
     items = due_for_review(reviews.review_candidates(PAGE_SIZE, many_copies=MANY_COPIES))[:PAGE_SIZE]
+    groups = group_by_visitor(items, reviews.visitor_summaries(VISITORS_SHOWN))
     reviewed = [e for e in reviews.entries(200) if e.submission_id is not None][:PAGE_SIZE]
 except DigitrecError as exc:
     st.error(f"The submissions cannot be read: {exc}")
@@ -86,8 +127,8 @@ except DigitrecError as exc:
 
 if not items:
     st.success("Nothing to review: every submission agrees with the model, or was reviewed already.")
-for item in items:
-    item_card(item, operator)
+for group in groups:
+    group_card(group, operator)
 
 if reviewed:
     st.subheader("Recently reviewed")

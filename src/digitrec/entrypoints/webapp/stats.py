@@ -12,6 +12,8 @@ from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.charts import DIGITS, confusion_heat_map
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
+VISITORS_SHOWN = 20
+
 use_page_style()
 st.title("Stats")
 try:
@@ -55,3 +57,32 @@ chart_column.bar_chart(per_digit, x="digit", y="submissions", height=260)
 st.subheader("Confusion matrix")
 st.caption("Rows: the true label people gave; columns: the digit the model predicted.")
 st.altair_chart(confusion_heat_map(overall.confusion), width="stretch")
+
+st.subheader("Per visitor")
+try:
+    senders = get_container().reviews().visitor_summaries(VISITORS_SHOWN)
+except StorageUnavailable as exc:
+    st.error(f"The visitors cannot be read: {exc}")
+    senders = []
+if senders:
+    st.caption(
+        f"The {len(senders)} visitors who sent the most (a visitor is one browser tab's key). Against the "
+        "model: drawings whose label the model disagrees with; held back: labels the last trust check kept "
+        "out of fine-tuning until an operator reviews them (Review page)."
+    )
+    st.dataframe(
+        [
+            {
+                "visitor": v.visitor,
+                "drawings": v.sent,
+                "against the model": v.against_model,
+                "held back": v.held_back,
+                "blocked": "blocked" if v.blocked else "",
+            }
+            for v in senders
+        ],  # fmt: skip
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.caption("No drawings from visitors yet: the submissions are all the operator's own.")
