@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from digitrec.domain.errors import ModelNotFound, StorageUnavailable
 from digitrec.domain.explanations import Explanation, FeatureMaps, feature_grid
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.submissions import Submission
+from digitrec.domain.submitting import RATE_LIMITS
 from digitrec.entrypoints.webapp.inside_model import GRID_WIDTH, enlarged, stage_picture
 
 
@@ -330,3 +333,32 @@ def test_a_model_that_cannot_explain_says_so_instead_of_failing(app, draw):
     inside_toggle(at).set_value(True).run()
     assert not at.exception and "cannot show what is inside it" in at.info[0].value
     assert metrics(at)["Predicted digit"] == "7"
+
+
+def test_submissions_record_the_tabs_visitor_key(app, draw, repo):
+    at = draw(app())
+    submit_button(at).click().run()
+    assert repo.get(1).visitor == at.query_params["visitor"] and not repo.get(1).reviewed
+
+
+def test_a_visitor_sending_too_fast_is_told_to_wait_and_keeps_the_drawing(app, draw, repo, seed):
+    at = draw(app(query={"visitor": "0123456789abcdef"}))
+    for _ in range(RATE_LIMITS[0][1]):  # as many as a minute allows, just now
+        submission_id = seed(label=1, predicted=1)
+        repo.replace_stored(
+            replace(repo.get(submission_id), visitor="0123456789abcdef", created_at=datetime.now(UTC))
+        )
+    submit_button(at).click().run()
+
+    assert not at.exception and repo.count() == RATE_LIMITS[0][1]  # nothing more stored, nothing lost
+    assert "Not saved: you have sent 20 drawings in the last minute" in at.error[0].value
+    assert "Predicted digit" in metrics(at)  # the drawing is still on the canvas, ready to send later
+
+
+def test_a_malformed_visitor_key_in_the_address_is_replaced_and_said_so(app, draw, repo):
+    at = app(query={"visitor": "<script>"})
+    assert "The visitor key in the address ('<script>') is not one this app makes" in at.warning[0].value
+    new_key = at.query_params["visitor"]
+    assert new_key != "<script>" and len(new_key) == 16
+    submit_button(draw(at)).click().run()
+    assert repo.get(1).visitor == new_key

@@ -37,9 +37,9 @@ def cards(at) -> list[str]:
 def test_a_visitor_sees_what_needs_review_and_why_but_no_buttons(app, suspicious):
     at = app("review.py")
 
-    assert [card.split(" ·")[0] for card in cards(at)] == ["**#3**", "**#2**"]
+    assert [card.split(" ·")[0] for card in cards(at)] == ["**#2**", "**#3**"]  # most likely wrong first
     reasons = [m.value for m in at.markdown if m.value.startswith("- ")]
-    assert reasons == ["- the model said it is not a digit", "- the model says 5 at 97%, the label says 3"]
+    assert reasons == ["- the model says 5 at 97%, the label says 3", "- the model said it is not a digit"]
     assert [b.label for b in at.button] == ["Sign in"] and "Sign in as an operator" in at.caption[0].value
 
 
@@ -71,3 +71,47 @@ def test_an_operator_excludes_marks_or_accepts(app, repo, suspicious, sign_in, b
 
     assert not at.exception and repo.get(3).status == status and repo.get(3).label == 0
     assert [card.split(" ·")[0] for card in cards(at)] == ["**#2**"]
+
+
+@pytest.fixture
+def attacked(repo, seed):
+    """Visitor "attacker" sent three 7s labelled 1 (the model: 7 at 97%); visitor "honest" one 3 as 8."""
+    ids = []
+    for n, (visitor, label, said) in enumerate([("attacker", 1, 7)] * 3 + [("honest", 3, 8)]):
+        pixels = np.zeros((28, 28), np.uint8)
+        pixels[n, n] = 255
+        submission_id = seed(label=label, predicted=said)
+        repo.replace_stored(
+            replace(repo.get(submission_id), image_png=encode_png(pixels), prediction=sure(said, 0.97),
+                    visitor=visitor)
+        )  # fmt: skip
+        ids.append(submission_id)
+    return ids
+
+
+def test_the_queue_is_grouped_by_visitor_with_what_each_sent(app, attacked):
+    at = app("review.py")
+    headings = [h.value for h in at.subheader]
+    assert headings[:2] == [
+        "visitor attacker: 3 drawings, 3 against the model",
+        "visitor honest: 1 drawings, 1 against the model",
+    ]
+    assert "likely wrong" in cards(at)[0]
+
+
+def test_an_operator_excludes_a_visitors_drawings_together_and_blocks_the_visitor(
+    app, repo, container, attacked, sign_in
+):
+    at = sign_in(app("review.py"))
+    at.button(key="exclude-visitor-attacker").click().run()
+    assert not at.exception
+    assert [repo.get(i).status for i in attacked] == [EXCLUDED] * 3 + [OK]
+    assert [card.split(" ·")[0] for card in cards(at)] == ["**#4**"]  # only the honest visitor's is left
+
+    at.button(key="block-honest").click().run()
+    assert repo.blocked_visitors() == {"honest"} and "blocked" in at.subheader[0].value
+    actions = [(e.action, e.detail) for e in container.reviews().entries(10)]
+    assert actions == [
+        ("block visitor", "visitor honest: what they send is stored, never trained on"),
+        ("exclude visitor", "visitor attacker: 3 drawings excluded from training"),
+    ]

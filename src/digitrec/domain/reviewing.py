@@ -148,13 +148,14 @@ class VisitorGroup:
 
 
 def group_by_visitor(items: Sequence[ReviewItem], summaries: Sequence[VisitorSummary]) -> list[VisitorGroup]:
-    """The queue's items grouped by visitor, the group with the most suspicious item first (items keep their
-    order); the operator's own rows form a group without a summary."""
+    """The queue's items (most suspicious first) grouped by visitor: the group with the most suspicious item
+    first, of equally suspicious ones the larger (items keep their order); rows without a visitor form a
+    group without a summary."""
     known = {s.visitor: s for s in summaries}
     groups: dict[str | None, list[ReviewItem]] = {}
     for item in items:
         groups.setdefault(item.submission.visitor, []).append(item)
-    return [
+    made = [
         VisitorGroup(
             known.get(visitor)
             or (VisitorSummary(visitor, len(rows), 0, unreviewed=len(rows)) if visitor else None),
@@ -162,3 +163,4 @@ def group_by_visitor(items: Sequence[ReviewItem], summaries: Sequence[VisitorSum
         )
         for visitor, rows in groups.items()
     ]
+    return sorted(made, key=lambda g: (-round(suspicion(g.items[0].submission), 2), -len(g.items)))

@@ -82,7 +82,7 @@ def act_on_visitor(action, done: str) -> None:
 
 def group_card(group: VisitorGroup, operator: Operator | None) -> None:
     if group.summary is None:
-        st.subheader("The operator's own data")
+        st.subheader("Sent without a visitor key (the operator's own, or stored before keys were kept)")
     else:
         blocked = " · blocked" if group.summary.blocked else ""
         st.subheader(group.summary.describe() + blocked)
