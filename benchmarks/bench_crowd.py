@@ -130,7 +130,12 @@ def run(scenario: str, args, writers, operator, sevens, fours) -> dict:
         scored = (writers[0][others], writers[1][others])
         before, before_digits = accuracy(classifier, *scored)
         style_before = accuracy(classifier, fours[2 * CROWD :], np.full(2 * (WRITERS - CROWD), 4))[0]
-        config = FineTuneConfig(seed=args.seed, epochs=args.epochs, mnist_limit=args.mnist_limit)
+        config = FineTuneConfig(
+            seed=args.seed,
+            epochs=args.epochs,
+            mnist_limit=args.mnist_limit,
+            trust_check=not args.no_trust_check,
+        )
         started = time.perf_counter()
         result, _ = finetune_model(container.trainer(), container.plotter(), registry, repo, config,
                                    Path(workdir) / "plots")  # fmt: skip
@@ -169,6 +174,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=FineTuneConfig.epochs)
     parser.add_argument("--mnist-limit", type=int, default=FineTuneConfig.mnist_limit)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-trust-check", action="store_true", help="train on every label as sent (what the check prevents)"
+    )
     args = parser.parse_args()
     unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
     if unknown:

@@ -213,3 +213,36 @@ def test_a_migration_that_fails_half_way_changes_nothing(database_url, make_subm
     assert schema_revision(engine) == "0001"
     assert "ix_submissions_stats" not in index_names(engine)
     assert stored(engine) == before
+
+
+def test_the_visitor_migration_reads_each_app_rows_visitor_from_its_submit_token(
+    database_url, make_submission
+):
+    engine = create_sql_engine(database_url)
+    upgrade_database(engine, "0007")
+    tokens = ["0123456789abcdef-" + "a" * 32, None, "not-from-the-app", "fedcba9876543210-7"]
+    with engine.begin() as connection:
+        for seed, token in enumerate(tokens):
+            values = row_values(make_submission(seed=seed))
+            connection.execute(
+                insert(submissions).values(
+                    {**{k: values[k] for k in REVISION_0001_COLUMNS}, "submit_token": token}
+                )
+            )
+    before = stored(engine)
+
+    assert upgrade_database(engine) == HEAD
+
+    assert stored(engine) == before
+    repo = SqlSubmissionRepository(engine)
+    assert [s.visitor for s in repo.oldest_after(0, 10)] == [
+        "0123456789abcdef",
+        None,
+        None,
+        "fedcba9876543210",
+    ]
+    assert "ix_submissions_visitor" in index_names(engine) and differences_from_orm(engine) == []
+    with engine.connect() as connection:  # and back down, keeping the rows
+        command.downgrade(alembic_config(connection), "0007")
+        connection.commit()
+    assert schema_revision(engine) == "0007" and stored(engine) == before

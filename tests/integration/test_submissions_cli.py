@@ -31,7 +31,7 @@ from digitrec.entrypoints.cli import cli
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 COLUMNS = ["file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status"]
-COLUMNS += ["number_id", "number_position"]
+COLUMNS += ["number_id", "number_position", "visitor", "reviewed"]
 
 
 def digitrec(*args, container: Container | None = None):
@@ -76,7 +76,7 @@ def as_fields(submission: Submission) -> tuple:
     s = submission
     return (
         s.image_png, s.model_input.tobytes(), s.prediction, s.label, s.model_version, s.created_at, s.status,
-        s.number_id, s.number_position,
+        s.number_id, s.number_position, s.visitor, s.reviewed,
     )  # fmt: skip
 
 
@@ -90,9 +90,9 @@ def test_db_upgrade_migrates_once_and_says_where_the_schema_is(sqlite_url):
     again = digitrec("db", "upgrade", "--database-url", sqlite_url)
 
     assert first.exit_code == 0 and again.exit_code == 0
-    assert "schema at revision 0007" in first.stdout
-    assert "upgraded from empty to 0007" in first.stderr
-    assert "upgraded" not in again.stderr and "schema at revision 0007" in again.stdout
+    assert "schema at revision 0008" in first.stdout
+    assert "upgraded from empty to 0008" in first.stderr
+    assert "upgraded" not in again.stderr and "schema at revision 0008" in again.stdout
 
 
 def test_export_writes_pngs_and_a_labels_csv_that_evaluate_reads(sqlite_url, tmp_path, fake_classifier):
@@ -151,6 +151,7 @@ def round_trip(source_url: str, target_url: str, tmp_path) -> None:
     source.add(replace(scribble, prediction=replace(scribble.prediction, is_digit=False)))
     source.add(replace(app_submission(11, 4, 4), number_id="visitor0-number0", number_position=0))
     source.add(replace(app_submission(12, 2, 2), number_id="visitor0-number0", number_position=1))
+    source.add(replace(app_submission(13, 1, 7), visitor="0123456789abcdef"))
     reviews = SqlReviews(create_sql_engine(source_url))
     reviews.apply_review(2, Review(RELABEL, 7), "ann")
     reviews.apply_review(3, Review(EXCLUDE), "ann")
@@ -160,19 +161,51 @@ def round_trip(source_url: str, target_url: str, tmp_path) -> None:
     again = digitrec("submissions", "import", tmp_path / "out", "--database-url", target_url)
 
     assert imported.exit_code == 0, imported.output
-    assert "imported 8, skipped 0 already in the database, 0 unusable" in imported.stdout
-    assert "imported 0, skipped 8 already in the database" in again.stdout
+    assert "imported 9, skipped 0 already in the database, 0 unusable" in imported.stdout
+    assert "imported 0, skipped 9 already in the database" in again.stdout
     target = SqlSubmissionRepository(create_sql_engine(target_url))
     copied, original = target.oldest_after(0, 10), source.oldest_after(0, 10)
     assert [as_fields(s) for s in copied] == [as_fields(s) for s in original]
     assert [(s.label, s.status, s.prediction.is_digit) for s in copied[1:3] + copied[5:6]] == [
         (7, "ok", True), (3, "excluded", True), (0, "ok", False)
     ]  # fmt: skip
-    assert [(s.number_id, s.number_position) for s in copied[-2:]] == [
+    assert [(s.visitor, s.reviewed) for s in copied[1:4] + copied[-1:]] == [
+        (None, True), (None, True), (None, False), ("0123456789abcdef", False)
+    ]  # fmt: skip
+    assert [(s.number_id, s.number_position) for s in copied[-3:-1]] == [
         ("visitor0-number0", 0),
         ("visitor0-number0", 1),
     ]
     assert target.stats() == source.stats()
+
+
+def test_a_folder_without_a_visitor_column_is_the_operators_own_and_a_bad_visitor_is_refused(
+    sqlite_url, tmp_path
+):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in range(3):
+        (folder / f"{seed}.png").write_bytes(drawing(seed))
+    old_columns = COLUMNS[:6]
+    with (folder / "labels.csv").open("w", newline="") as f:
+        csv.writer(f).writerows([old_columns, ("0.png", "3", "3", "cnn-a", "2026-11-24T12:00:00", "")])
+    assert digitrec("submissions", "import", folder, "--database-url", sqlite_url).exit_code == 0
+    (own,) = SqlSubmissionRepository(create_sql_engine(sqlite_url)).oldest_after(0, 10)
+    assert (own.visitor, own.reviewed) == (None, True)
+
+    (folder / "labels.csv").unlink()
+    with (folder / "labels.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([*old_columns, "visitor", "reviewed"])
+        writer.writerow(["1.png", "4", "4", "cnn-a", "2026-11-24T12:00:00", "", "writer 7; DROP", "false"])
+        writer.writerow(["2.png", "5", "5", "cnn-a", "2026-11-24T12:00:00", "", "writer07", "maybe"])
+    result = digitrec("submissions", "import", folder, "--database-url", sqlite_url)
+    assert (
+        result.exit_code == 1 and "imported 0, skipped 0 already in the database, 2 unusable" in result.stdout
+    )
+    assert "skipped line 2:" in result.stderr and "a visitor key is 1-64 letters" in result.stderr
+    assert "reviewed 'maybe' must be true or false" in result.stderr
+    assert SqlSubmissionRepository(create_sql_engine(sqlite_url)).count() == 1  # nothing stored was lost
 
 
 def test_sqlite_to_sqlite_round_trip_is_lossless(tmp_path):

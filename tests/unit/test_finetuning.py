@@ -44,6 +44,12 @@ class FakeTrainer:
             run, parent.version, len(submissions), len(heldout), 0.2, 0.9, 0.995, 0, 0.991, 0.990
         )
 
+    def features(self, model, images):
+        """The parent reads each drawing as the digit 10x its pixel (0, 1) says, sure; the pixel (0, 0) is
+        where the drawing lies in the embedding."""
+        said = np.round(images[:, 0, 1] * 10).astype(int)
+        return np.eye(10)[said] * 0.98 + 0.002, np.stack([images[:, 0, 0], 1 - images[:, 0, 0]], axis=1)
+
 
 class FakePlotter:
     def __init__(self):
@@ -219,3 +225,95 @@ def test_promotion_refuses_a_clearly_worse_model_unless_forced():
         promote_model(registry, "worse")
     assert registry.live().version == "base"
     assert promote_model(registry, "worse", force=True).version == "worse"
+
+
+def crowd(repo, rows):
+    """Store (label, what the model says, visitor) rows; drawings of the same digit lie near each other."""
+    for n, (label, said, visitor) in enumerate(rows):
+        image = np.zeros((28, 28), np.float32)
+        image[0, 0], image[0, 1] = said / 10 + n * 1e-5, said / 10
+        repo.add(Submission(PNG, image, Prediction.from_probabilities(np.eye(10)[said]), label, "base",
+                            visitor=visitor))  # fmt: skip
+    return repo
+
+
+def test_finetune_checks_crowd_labels_stores_why_and_trains_only_on_what_it_lets_through():
+    honest = [(d, d, f"v{n}") for n in range(12) for d in range(10)]
+    attack = [(1, 7, "attacker")] * 30
+    trainer, repo = FakeTrainer(), crowd(InMemorySubmissionRepository(), honest + attack)
+    result = tune(trainer, FakeRegistry(BASE), repo, FineTuneConfig(min_submissions=50))
+    _, train, heldout = trainer.calls[0]
+    assert len(train) == 120 and len(heldout) == 0  # crowd drawings are never held out: not trusted enough
+    assert train.weights is not None and set(train.weights.tolist()) == {1.0}
+    assert result.trust.counts() == {"trusted": 120, "held_back": 30}
+    stored = repo.oldest_after(0, 200)
+    assert {s.trust.decision for s in stored[120:]} == {"held_back"}
+    assert "the model says 7" in stored[-1].trust.reason and stored[-1].trust.weight == 0
+
+
+def test_without_the_trust_check_every_label_is_trained_on_as_sent():
+    rows = [(d, d, f"v{n}") for n in range(12) for d in range(10)] + [(1, 7, "attacker")] * 30
+    trainer, repo = FakeTrainer(), crowd(InMemorySubmissionRepository(), rows)
+    result = tune(trainer, FakeRegistry(BASE), repo, FineTuneConfig(min_submissions=50, trust_check=False))
+    assert len(trainer.calls[0][1]) == 150 and result.trust is None and repo.get(1).trust is None
+
+
+def test_the_trusted_hold_out_is_the_operators_own_data_split_by_id_and_reviewed_rows_by_visitor():
+    rows = [(d, d, f"v{n}") for n in range(12) for d in range(10)]
+    repo = crowd(InMemorySubmissionRepository(), rows)
+    for n in range(1, 61):  # the first 60 were reviewed by an operator
+        repo.replace_stored(replace(repo.get(n), reviewed=True))
+    inputs = training_inputs(repo, 50)
+    held_visitors = {f"v{n}" for n in range(12) if is_heldout(f"v{n}", 50)}
+    assert 0 < len(held_visitors) < 12
+    expected = [n for n in range(1, 61) if repo.get(n).visitor in held_visitors]
+    assert len(inputs.heldout) == len(expected)
+    assert {r.id for r in inputs.train_rows} == set(range(1, 121)) - set(expected)
+
+
+def per_digit(after_seven: float, n: int = 10, test_set: str = "trusted hold-out") -> dict:
+    return {test_set: {"n": [n] * 10, "before": [1.0] * 10, "after": [1.0] * 7 + [after_seven] + [1.0] * 2}}
+
+
+def test_promotion_refuses_a_candidate_that_reads_one_digit_worse_and_names_it():
+    poisoned = replace(GOOD, per_digit=per_digit(0.3))
+    with pytest.raises(
+        DigitrecError, match=r"digit 7 on trusted hold-out: 100.00% -> 30.00% \(10 drawings\)"
+    ):
+        promote_model(FakeRegistry(BASE, poisoned), "good")
+    one_drawing = replace(GOOD, per_digit=per_digit(0.9))  # 1 of 10: noise, not a lost digit
+    assert promote_model(FakeRegistry(BASE, one_drawing), "good").version == "good"
+    mnist = replace(GOOD, per_digit=per_digit(0.988, n=1000, test_set="MNIST test"))  # 12 of 1,000
+    with pytest.raises(DigitrecError, match="digit 7 on MNIST test"):
+        promote_model(FakeRegistry(BASE, mnist), "good")
+    within = replace(GOOD, per_digit=per_digit(0.991, n=1000, test_set="MNIST test"))
+    assert promote_model(FakeRegistry(BASE, within), "good").version == "good"
+
+
+def test_finetune_prints_the_trust_decisions_and_the_digit_that_fails(tmp_path):
+    tuned = replace(GOOD, version="tuned", per_digit=per_digit(0.3))
+    container = Container()
+    rows = [(d, d, f"v{n}") for n in range(12) for d in range(10)] + [(1, 7, "attacker")] * 30
+    overrides = (
+        container.trainer.override(FakeTrainer()),
+        container.plotter.override(FakePlotter()),
+        container.models.override(FakeRegistry(BASE, tuned)),
+        container.submissions.override(crowd(InMemorySubmissionRepository(), rows)),
+    )
+    with contextlib.ExitStack() as stack:
+        for override in overrides:
+            stack.enter_context(override)
+        args = ["finetune", "--plots-dir", str(tmp_path), "--models-dir", str(tmp_path)]
+        result = CliRunner().invoke(cli, args, obj=container, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        "trust check of 150 submissions to learn from: 120 trusted, 0 down-weighted, 30 held back for review"
+    )
+    assert (
+        lines[1] == "  trusted: 120 model agrees"
+        and lines[2] == "  held back for review: 30 model and similar drawings disagree"
+    )
+    assert "digit 7 on trusted hold-out: 100.00% -> 30.00%" in result.output
+    before = next(i for i, line in enumerate(lines) if line.startswith("trusted hold-out"))
+    assert "before" in lines[before] and "30.0!" in lines[before + 1] and "after" in lines[before + 1]

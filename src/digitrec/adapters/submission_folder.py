@@ -140,14 +140,14 @@ def record_of(folder: Path, line: int, name: str, row: dict[str, str | None]) ->
 
 def sender(row: dict[str, str | None]) -> dict:
     """Who sent a row and whether it counts as reviewed: without a visitor column, the operator's own data
-    (reviewed); with one, the visitor named (empty: the operator) and the reviewed column."""
+    (reviewed); with one, the visitor named (empty: none) and the reviewed column, as exported."""
     if "visitor" not in row:
         return {"visitor": None, "reviewed": True}
     visitor = (row.get("visitor") or "").strip() or None
     reviewed = (row.get("reviewed") or "").strip().lower()
     if reviewed not in ("", "true", "false"):
         raise ValueError(f"reviewed {reviewed!r} must be true or false")
-    return {"visitor": visitor, "reviewed": reviewed == "true" or visitor is None}
+    return {"visitor": visitor, "reviewed": reviewed == "true"}
 
 
 def parse_verdict(text: str) -> bool:

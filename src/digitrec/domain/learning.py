@@ -156,7 +156,7 @@ def finetune_model(
             f"for measuring); fine-tuning needs at least {config.min_submissions}. Collect more drawings in "
             "the app first."
         )
-    train, report = check_trust(trainer, repo, parent, inputs)
+    train, report = check_trust(trainer, repo, parent, inputs) if config.trust_check else (inputs.train, None)
     negatives = inputs.negatives if len(inputs.negatives) else None
     result = trainer.finetune(parent, train, inputs.heldout, config, on_epoch=on_epoch, negatives=negatives)
     registry.register(Path(result.run.checkpoint_path))

@@ -241,6 +241,9 @@ class FineTuneConfig:
     min_submissions: int = 50  # training submissions below this: refuse
     mnist_limit: int | None = None  # only the first N MNIST training images: a quick trial (None: all)
     time_budget: float | None = None  # see TrainConfig; a fine-tuning trains every epoch
+    # Check crowd labels before training on them (domain/trust.py). False trains on every label as sent:
+    # only for the operator's own, trusted data, or to measure what the check prevents.
+    trust_check: bool = True
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,13 @@ from digitrec.entrypoints.formatting import per_digit_lines, percent, trust_line
     type=click.IntRange(1),
     help="Refuse with fewer training submissions than this.",
 )
+@click.option(
+    "--trust-check/--no-trust-check",
+    default=True,
+    show_default=True,
+    help="Decide what each crowd label counts for before training (--no-trust-check trains on every label as "
+    "sent: only for data you trust).",
+)
 @PLOTS_DIR_OPTION
 @METRICS_JSONL_OPTION
 @click.pass_context
@@ -67,8 +74,9 @@ def finetune(
 ) -> None:
     """Fine-tune the live model on MNIST plus the stored submissions; write a new version (not promoted).
 
-    The hyperparameters (--epochs, --lr, --seed, --device, --submission-share, --min-submissions) go into
-    a FineTuneConfig as they are."""
+    Crowd labels (sent by visitors, not reviewed) are checked first: each is trusted, down-weighted or held
+    back for review, and the counts are printed by reason. The hyperparameters (--epochs, --lr, --seed,
+    --device, --submission-share, --min-submissions, --trust-check) go into a FineTuneConfig as they are."""
     from digitrec.domain.learning import finetune_model
     from digitrec.domain.model_versions import promotion_problems
 

@@ -61,7 +61,7 @@ def per_digit_lines(per_digit: dict | None, worse: set[tuple[str, int]] = frozen
         return []
     lines = [
         "per digit, before -> after (! more than 1 point worse):",
-        " " * 26 + "".join(f"{d:>8}" for d in range(10)),
+        " " * 26 + "".join(f"{d:>7} " for d in range(10)),
     ]
     for test_set, table in per_digit.items():
         for when in ("before", "after"):
