@@ -1,12 +1,13 @@
 """Can the crowd teach digitrec wrong? Simulated visitors send drawings, some with wrong labels, then the
 same use case as `digitrec finetune` runs (trust check included) and the promotion guard decides.
 
-The writers: 80 simulated writers, each drawing every digit twice, from MNIST's validation split (never
-trained on, not the test set), each digit stretched to fill a 16x16 box and binarised (as paper forms are
-scanned; the shipped model reads such digits worst), then put on the 280x280 canvas. Writers 0-39 are the
-crowd (one visitor id each); writers 40-79 are the "other writers" every scenario is scored on. An operator
-adds 300 drawings of their own (30 a digit, from other validation digits): the trusted hold-out is a share
-of those. No set here is reported elsewhere.
+The writers: 80 simulated writers, each drawing every digit twice: 1, 4, 7 and 9 in a way of their own
+(flagged 1s, open 4s, crossed 7s, hooked 9s: the synthetic styles of pen_drawing.py, drawn anew), the other
+digits from MNIST's validation split (never trained on, not the test set); each drawing stretched to fill a
+16x16 box and binarised (as paper forms are scanned), then put on the 280x280 canvas: the kind of writing
+the shipped model reads worst. Writers 0-39 are the crowd (one visitor id each); writers 40-79 are the
+"other writers" every scenario is scored on. An operator adds 300 drawings of their own (30 a digit, in
+the writers' ways): the trusted hold-out is a share of those. No set here is reported elsewhere.
 
 Scenarios (--scenarios picks some):
 - true: every label true;
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from heldout_testsets import scan16bin
+from pen_drawing import HAND_STYLES, draw_strokes, jittered
 
 from digitrec.adapters.image_codec import encode_png
 from digitrec.adapters.mnist import load_mnist
@@ -51,31 +53,54 @@ ATTACK = 79  # drawings of 7 labelled 1
 SCENARIOS = ("true", "random10", "random25", "random40", "one-visitor", "many-ids", "new-style")
 
 
+CONTINENTAL = {  # the ways of writing 1, 4, 7 and 9 a writer may have (pen_drawing.HAND_STYLES)
+    1: ("1 flag and base", "1 long flag", "1 slanted with flag"),
+    4: ("4 open", "4 open with long bar", "4 closed"),
+    7: ("7 crossed", "7 hooked top", "7 crossed"),
+    9: ("9 hooked tail", "9 curled tail", "9 looped tail", "9 curved stem"),
+}
+
+
 def population(data_dir: Path, seed: int):
     """(inputs (N, 28, 28), labels, writer of each) of the writers, plus the operator's (inputs, labels),
-    and spare 7s for an attack and mirrored 4s for a new style."""
+    spare 7s (in the writers' ways) for an attack and mirrored 4s for a new style.
+
+    Each writer writes 1, 4, 7 and 9 in a way of their own chosen from CONTINENTAL (drawn from strokes with
+    an unsteady hand), the other digits as MNIST validation digits; every drawing is stretched to fill a
+    16x16 box and binarised (as paper forms are scanned), then put on the canvas."""
     mnist = load_mnist(data_dir, download=False)
     order = torch.randperm(len(mnist.train_images), generator=torch.Generator().manual_seed(SPLIT_SEED))
     validation = order[:5000].numpy()  # the validation split training keeps apart
     images, labels = mnist.train_images.numpy(), mnist.train_labels.numpy()
     rng = np.random.default_rng(seed)
     by_digit = {d: list(rng.permutation(validation[labels[validation] == d])) for d in range(10)}
+    hands = [
+        {d: styles[rng.integers(len(styles))] for d, styles in CONTINENTAL.items()} for _ in range(WRITERS)
+    ]
 
-    def drawn(index: int, n: int, mirrored: bool = False) -> np.ndarray:
-        digit = images[index][:, ::-1] if mirrored else images[index]
-        canvas, _ = scan16bin(np.ascontiguousarray(digit), rng, n)
-        return preprocess_canvas(canvas)
+    def written(digit: int, hand: dict | None, n: int, mirrored: bool = False) -> np.ndarray:
+        if hand is not None and digit in hand:
+            strokes = jittered(HAND_STYLES[hand[digit]][1], rng)
+            height = rng.uniform(120, 250)
+            ink = draw_strokes(strokes, height, min(rng.uniform(10, 28), height / 6), rng, max_tilt=12)
+        else:
+            ink = images[by_digit[digit].pop()]
+        ink = np.ascontiguousarray(ink[:, ::-1] if mirrored else ink)
+        return preprocess_canvas(scan16bin(ink, rng, n)[0])
 
-    rows = [(w, d, by_digit[d].pop()) for w in range(WRITERS) for d in range(10) for _ in range(2)]
+    rows = [(w, d) for w in range(WRITERS) for d in range(10) for _ in range(2)]
     writers = (
-        np.stack([drawn(i, n) for n, (_, _, i) in enumerate(rows)]),
-        np.array([d for _, d, _ in rows]),
-        np.array([w for w, _, _ in rows]),
+        np.stack([written(d, hands[w], n) for n, (w, d) in enumerate(rows)]),
+        np.array([d for _, d in rows]),
+        np.array([w for w, _ in rows]),
     )
-    own = [(d, by_digit[d].pop()) for d in range(10) for _ in range(30)]
-    operator = (np.stack([drawn(i, n) for n, (_, i) in enumerate(own)]), np.array([d for d, _ in own]))
-    sevens = np.stack([drawn(by_digit[7].pop(), n) for n in range(ATTACK)])
-    fours = np.stack([drawn(by_digit[4].pop(), n, mirrored=True) for n in range(2 * WRITERS)])
+    own = [(d, hands[int(rng.integers(WRITERS))]) for d in range(10) for _ in range(30)]
+    operator = (
+        np.stack([written(d, hand, n) for n, (d, hand) in enumerate(own)]),
+        np.array([d for d, _ in own]),
+    )
+    sevens = np.stack([written(7, hands[n % WRITERS], n) for n in range(ATTACK)])
+    fours = np.stack([written(4, None, n, mirrored=True) for n in range(2 * WRITERS)])
     return writers, operator, sevens, fours
 
 
@@ -173,6 +198,8 @@ def main() -> None:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--epochs", type=int, default=FineTuneConfig.epochs)
     parser.add_argument("--mnist-limit", type=int, default=FineTuneConfig.mnist_limit)
+    parser.add_argument("--mnist-per-epoch", type=int, default=FineTuneConfig.mnist_per_epoch)
+    parser.add_argument("--submission-share", type=float, default=FineTuneConfig.submission_share)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--no-trust-check", action="store_true", help="train on every label as sent (what the check prevents)"

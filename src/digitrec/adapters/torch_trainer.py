@@ -95,6 +95,12 @@ def architecture_for(config: TrainConfig, with_verdict: bool) -> dict:
     return {"name": "DigitNet", "kwargs": kwargs}
 
 
+def overall(n: list[int], accuracy: list[float | None]) -> float | None:
+    """The accuracy over all digits, from per_digit_accuracy's counts and shares (None: no images)."""
+    total = sum(n)
+    return sum(c * (a or 0.0) for c, a in zip(n, accuracy, strict=True)) / total if total else None
+
+
 def per_digit_before_after(
     sets: dict[str, tuple[torch.Tensor, torch.Tensor]], before: dict[str, tuple], model: nn.Module
 ) -> dict[str, dict]:
@@ -243,28 +249,33 @@ class TorchTrainer:
         device, g, data = self._setup(config, TrainConfig.val_size, config.mnist_limit)
         model, architecture = parent_model(parent, device)
         with_verdict = model.head.out_features > NOT_A_DIGIT
-        drawn = self._finetune_drawings(config, device, len(data.train_x)) if with_verdict else None
+        seen = min(config.mnist_per_epoch or len(data.train_x), len(data.train_x))  # MNIST images an epoch
+        drawn = self._finetune_drawings(config, device, seen) if with_verdict else None
         heldout_data, canvas = as_tensors(heldout, device), self._canvas_set(data)
-        heldout_before, canvas_before = accuracy_on(model, heldout_data), accuracy_on(model, canvas)
         guarded = {
             "MNIST test": (data.test_x, data.test_y),
             "canvas set": canvas,
             "trusted hold-out": heldout_data,
         }
         guarded_before = {name: per_digit_accuracy(model, *inputs) for name, inputs in guarded.items()}
+        heldout_before, canvas_before = (
+            overall(*guarded_before[name]) for name in ("trusted hold-out", "canvas set")
+        )
         weights = None if submissions.weights is None else torch.from_numpy(submissions.weights)
-        share = per_epoch(len(data.train_x), config.submission_share)
-        extras = [(*as_tensors(submissions, device), share, weights)]
-        extras += drawn.extras(len(data.train_x), config.synthetic_digits, config.non_digits) if drawn else []
-        reviewed = reviewed_negatives(negatives if with_verdict else None, len(data.train_x), config, device)
+        extras = [(*as_tensors(submissions, device), per_epoch(seen, config.submission_share), weights)]
+        extras += drawn.extras(seen, config.synthetic_digits, config.non_digits) if drawn else []
+        reviewed = reviewed_negatives(negatives if with_verdict else None, seen, config, device)
         negatives_used = len(reviewed[0]) if reviewed else 0
         extras += [reviewed] if reviewed else []
-        log.info("fine-tuning %s on MNIST + %d submissions (%d held out)", parent.version, len(submissions),
-                 len(heldout))  # fmt: skip
-        mixture = Mixture.of(data, extras)
+        log.info("fine-tuning %s on MNIST (%d an epoch) + %d submissions (%d held out)", parent.version, seen,
+                 len(submissions), len(heldout))  # fmt: skip
+        mixture = Mixture.of(data, extras, config.mnist_per_epoch)
         fitted = fit(model, data, mixture, config, g, augment=True, on_epoch=on_epoch, progress=self.progress)
-        heldout_after, canvas_after = accuracy_on(model, heldout_data), accuracy_on(model, canvas)
         per_digit = per_digit_before_after(guarded, guarded_before, model)
+        heldout_after, canvas_after = (
+            overall(table["n"], table["after"]) if (table := per_digit.get(name)) else None
+            for name in ("trusted hold-out", "canvas set")
+        )
         calibration = calibrate_on_validation(model, data, drawn, config.seed, TrainConfig.digit_refusal)
         lineage = {
             "parent": parent.version,

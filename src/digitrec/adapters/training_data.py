@@ -64,8 +64,9 @@ def load_splits(
 
 @dataclass(frozen=True)
 class Mixture:
-    """What the epochs are drawn from: every MNIST training image once per epoch, plus a fixed number of
-    images drawn with repeats from each extra source (synthetic digits, non-digits, submissions)."""
+    """What the epochs are drawn from: every MNIST training image once per epoch (or `mnist_per_epoch` of
+    them, a different random share each epoch), plus a fixed number of images drawn with repeats from each
+    extra source (synthetic digits, non-digits, submissions)."""
 
     images: torch.Tensor  # MNIST's first, then each source's
     labels: torch.Tensor
@@ -73,9 +74,10 @@ class Mixture:
     sources: tuple[tuple[int, int, int], ...]  # (start, stop, per epoch) of each extra source
     # Per source, what each of its images counts for when drawn (None: all alike).
     weights: tuple[torch.Tensor | None, ...] = ()
+    mnist_per_epoch: int | None = None  # None: every MNIST image every epoch
 
     @classmethod
-    def of(cls, data: MnistSplits, extras: list[tuple]) -> Mixture:
+    def of(cls, data: MnistSplits, extras: list[tuple], mnist_per_epoch: int | None = None) -> Mixture:
         """`extras`: (images, labels, per epoch) or (images, labels, per epoch, weights) of each source."""
         extras = [(*extra, None)[:4] for extra in extras if len(extra[1]) and extra[2] > 0]
         images = torch.cat([data.train_x] + [x for x, *_ in extras])
@@ -85,15 +87,25 @@ class Mixture:
             sources.append((start, start + len(x), per_epoch))
             start += len(x)
         weights = tuple(None if w is None else w.to(images.device, torch.float32) for *_, w in extras)
-        return cls(images, labels, len(data.train_x), tuple(sources), weights)
+        mnist = len(data.train_x)
+        seen = None if mnist_per_epoch is None or mnist_per_epoch >= mnist else mnist_per_epoch
+        return cls(images, labels, mnist, tuple(sources), weights, seen)
+
+    @property
+    def mnist_seen(self) -> int:
+        """MNIST images in each epoch."""
+        return self.mnist if self.mnist_per_epoch is None else self.mnist_per_epoch
 
     @property
     def per_epoch(self) -> int:
-        return self.mnist + sum(n for _, _, n in self.sources)
+        return self.mnist_seen + sum(n for _, _, n in self.sources)
 
     def epoch_order(self, g: torch.Generator) -> torch.Tensor:
         device = self.images.device
-        parts = [torch.arange(self.mnist, device=device)]
+        if self.mnist_per_epoch is None:
+            parts = [torch.arange(self.mnist, device=device)]
+        else:
+            parts = [torch.randperm(self.mnist, generator=g, device=device)[: self.mnist_per_epoch]]
         weights = self.weights or (None,) * len(self.sources)
         for (a, b, n), w in zip(self.sources, weights, strict=True):
             if w is None:
