@@ -6,8 +6,8 @@ The writers: 80 simulated writers, each drawing every digit twice: 1, 4, 7 and 9
 digits from MNIST's validation split (never trained on, not the test set); each drawing stretched to fill a
 16x16 box and binarised (as paper forms are scanned), then put on the 280x280 canvas: the kind of writing
 the shipped model reads worst. Writers 0-39 are the crowd (one visitor id each); writers 40-79 are the
-"other writers" every scenario is scored on. An operator adds 300 drawings of their own (30 a digit, in
-the writers' ways): the trusted hold-out is a share of those. No set here is reported elsewhere.
+"other writers" every scenario is scored on. An operator adds 500 drawings of their own (50 a digit, in
+the writers' ways): the trusted hold-out is a fifth of those. No set here is reported elsewhere.
 
 Scenarios (--scenarios picks some):
 - true: every label true;
@@ -50,6 +50,7 @@ from digitrec.domain.training import FineTuneConfig
 
 WRITERS, CROWD = 80, 40  # writers 0-39 send, 40-79 are scored
 ATTACK = 79  # drawings of 7 labelled 1
+OWN_PER_DIGIT = 50  # the operator's own drawings of each digit (a fifth of them is the trusted hold-out)
 SCENARIOS = ("true", "random10", "random25", "random40", "one-visitor", "many-ids", "new-style")
 
 
@@ -94,7 +95,7 @@ def population(data_dir: Path, seed: int):
         np.array([d for _, d in rows]),
         np.array([w for w, _ in rows]),
     )
-    own = [(d, hands[int(rng.integers(WRITERS))]) for d in range(10) for _ in range(30)]
+    own = [(d, hands[int(rng.integers(WRITERS))]) for d in range(10) for _ in range(OWN_PER_DIGIT)]
     operator = (
         np.stack([written(d, hand, n) for n, (d, hand) in enumerate(own)]),
         np.array([d for d, _ in own]),
@@ -182,12 +183,20 @@ def run(scenario: str, args, writers, operator, sevens, fours) -> dict:
         "worst digit after": f"{int(np.argmin(after_digits))}: {100 * min(after_digits):.1f}%",
         "mirrored 4s": f"{100 * style_before:.1f} -> {100 * style_after:.1f}%",
         "MNIST test": f"{100 * result.test_before:.2f} -> {100 * result.run.test_accuracy:.2f}%",
+        "hold-out 7s": hold_out_sevens(candidate.per_digit),
         "guard": "refuses: " + "; ".join(problems) if problems else "accepts",
         "held back": f"{held.sum()} (precision {found / max(held.sum(), 1):.2f}, recall "
         f"{found / max(wrong.sum(), 1):.2f})",
         "trust": result.trust.counts() if result.trust else {},
         "seconds": f"{seconds:.0f}",
     }
+
+
+def hold_out_sevens(per_digit: dict | None) -> str:
+    table = (per_digit or {}).get("trusted hold-out")
+    if not table:
+        return "-"
+    return f"{100 * table['before'][7]:.0f} -> {100 * table['after'][7]:.0f}% of {table['n'][7]}"
 
 
 def main() -> None:

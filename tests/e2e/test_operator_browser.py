@@ -14,7 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SETTLED, SEVEN, draw, draw_page, require, serve
+from test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SETTLED,
+    SEVEN,
+    WATCH_MOUSE_UP,
+    draw,
+    draw_page,
+    require,
+    serve,
+)
 
 from digitrec.adapters.canvas_drawings import canvas_drawing
 from digitrec.adapters.image_codec import encode_png
@@ -23,6 +33,7 @@ from digitrec.adapters.torch_model import load_checkpoint
 from digitrec.containers import Container
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.submissions import Submission
+from digitrec.domain.submitting import RATE_LIMITS
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "e2e operator password"
@@ -180,3 +191,72 @@ def test_a_number_written_with_the_mouse_is_read_and_stored_digit_by_digit(tmp_p
         ).fetchall()
     assert [(label, place) for label, place, _, _ in rows] == [(4, 0), (2, 1)]
     assert rows[0][2] == rows[1][2] is not None and [r[3] for r in rows] == [4, 2]
+
+
+FAST_VISITOR = "0123456789abcdef"
+
+
+def seed_crowd(database_url: str, models_dir: Path, mnist_dir: Path) -> None:
+    """Visitor "attacker" sends six 7s labelled 1; FAST_VISITOR has sent as many drawings as a minute
+    allows, just now."""
+    container = Container()
+    container.config.from_dict({"database_url": database_url, "models_dir": str(models_dir)})
+    classifier, repo = container.classifier(), container.submissions()
+    mnist, rng = load_mnist(mnist_dir, download=False), np.random.default_rng(1)
+    sevens = [n for n in range(200) if int(mnist.train_labels[n]) == 7][:6]
+    for n in sevens + list(range(RATE_LIMITS[0][1])):
+        drawing = np.asarray(
+            canvas_drawing(mnist.train_images[n].numpy(), "white-on-black", rng).convert("L")
+        )
+        model_input = preprocess_canvas(drawing)
+        attack = len(repo.latest(100)) < len(sevens)
+        label, visitor = (1, "attacker") if attack else (int(mnist.train_labels[n]), FAST_VISITOR)
+        prediction = classifier.predict(model_input)
+        repo.add(Submission(encode_png(drawing), model_input, prediction, label, classifier.info.version,
+                            visitor=visitor))  # fmt: skip
+    container.engine().dispose()
+
+
+def test_an_operator_excludes_a_visitors_drawings_at_once_and_a_fast_visitor_is_told_to_wait(
+    tmp_path, model_path, mnist_dir
+):
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    database, models = tmp_path / "e2e.db", tmp_path / "models"
+    seed_crowd(f"sqlite:///{database}", models, mnist_dir)
+    environment = {"DIGITREC_MODELS_DIR": str(models), "DIGITREC_ADMIN_PASSWORD": PASSWORD}
+    with serve(tmp_path, model_path, **environment) as (url, _), sync_playwright() as playwright:
+        expect.set_options(timeout=30_000)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/review")
+        group = page.get_by_text("visitor attacker: 6 drawings, 6 against the model")
+        expect(group).to_be_visible()
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_label("Your name").fill("ann")
+        sidebar.get_by_label("Operator password").fill(PASSWORD)
+        sidebar.get_by_role("button", name="Sign in").click()
+        expect(sidebar).to_contain_text("Signed in as ann")
+        page.get_by_role("button", name="Exclude all 6").click()
+        expect(page.get_by_text("6 drawings excluded")).to_be_visible()
+        expect(page.get_by_role("button", name="Exclude all 6")).to_have_count(0)
+
+        page.goto(f"{url}/?visitor={FAST_VISITOR}")
+        canvas = page.locator("canvas.upper-canvas").locator("visible=true")
+        expect(canvas).to_be_visible(timeout=60_000)
+        page.evaluate(WATCH_MOUSE_UP)
+        draw(page, canvas, SEVEN)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text("Not saved: you have sent 20 drawings in the last minute")).to_be_visible()
+        expect(page.get_by_text("Predicted digit")).to_be_visible()  # the drawing is still there
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        browser.close()
+
+    with sqlite3.connect(database) as connection:
+        statuses = connection.execute(
+            "SELECT visitor, status, count(*) FROM submissions GROUP BY 1, 2"
+        ).fetchall()
+        audit = connection.execute("SELECT operator, action, detail FROM operator_actions").fetchall()
+    assert sorted(statuses) == [(FAST_VISITOR, "ok", RATE_LIMITS[0][1]), ("attacker", "excluded", 6)]
+    assert audit == [("ann", "exclude visitor", "visitor attacker: 6 drawings excluded from training")]

@@ -17,10 +17,12 @@ SHIPPED = load_checkpoint(shipped_model_path())
 APP = Path(WIRING).with_name("app.py")
 
 
-def version_like_shipped(container, version: str, test_accuracy: float, history_scale: float = 1.0) -> None:
+def version_like_shipped(
+    container, version: str, test_accuracy: float, history_scale: float = 1.0, per_digit: dict | None = None
+) -> None:
     """A checkpoint with the shipped weights under another name, its metrics changed, registered as the
     worker registers what it fine-tunes."""
-    metrics = {**SHIPPED["metrics"], "test_accuracy": test_accuracy}
+    metrics = {**SHIPPED["metrics"], "test_accuracy": test_accuracy, "per_digit": per_digit}
     metrics["history"] = [{**m, "val_loss": m["val_loss"] * history_scale} for m in metrics["history"]]
     models = Path(container.config.models_dir())
     models.mkdir(parents=True, exist_ok=True)
@@ -161,3 +163,38 @@ def test_the_operator_password_can_come_from_streamlit_secrets(app, container, s
     at.switch_page("models.py").run()
     sign_in(at, password="from secrets")
     assert "Signed in as **ann**" in at.sidebar.caption[-1].value
+
+
+POISONED_SEVENS = {
+    "MNIST test": {"n": [1000] * 10, "before": [0.995] * 10, "after": [0.995] * 10},
+    "trusted hold-out": {"n": [10] * 10, "before": [1.0] * 10, "after": [1.0] * 7 + [0.3] + [1.0] * 2},
+}
+
+
+def test_a_fine_tune_that_loses_a_digit_shows_the_trust_check_and_names_the_digit_everywhere(
+    app, container, sign_in
+):
+    version_like_shipped(container, "ft-poisoned", 0.9963, per_digit=POISONED_SEVENS)
+    queue = container.jobs()
+    job = queue.submit("finetune", {"epochs": 1}, "ann")
+    queue.claim("w")
+    queue.finish(
+        job.id,
+        {
+            "version": "ft-poisoned", "parent": SHIPPED["version"], "submissions_used": 120,
+            "trust": {"trusted": 120, "held_back": 79},
+            "trust_reasons": [
+                ["trusted", "model agrees", 120], ["held_back", "model and similar drawings disagree", 79]
+            ],
+            "per_digit": POISONED_SEVENS,
+        },
+    )  # fmt: skip
+    at = sign_in(app("models.py"))
+
+    assert "120 trusted, 0 down-weighted, 79 held back for review" in texts(at)
+    refusal = "digit 7 on trusted hold-out: 100.00% -> 30.00% (10 drawings)"
+    assert refusal in "\n".join(w.value for w in at.warning)
+    at.button(key="promote-1").click().run()
+    assert container.models().live().version == SHIPPED["version"] and refusal in texts(at)
+    at.selectbox(key="version").select("ft-poisoned").run()
+    assert any("against its parent" in s.value for s in at.subheader)
