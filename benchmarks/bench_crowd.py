@@ -161,6 +161,8 @@ def run(scenario: str, args, writers, operator, sevens, fours) -> dict:
             epochs=args.epochs,
             mnist_limit=args.mnist_limit,
             trust_check=not args.no_trust_check,
+            mnist_per_epoch=args.mnist_per_epoch,
+            submission_share=args.submission_share,
         )
         started = time.perf_counter()
         result, _ = finetune_model(container.trainer(), container.plotter(), registry, repo, config,

@@ -59,6 +59,17 @@ def seed_drawings(database_url: str, models_dir: Path, mnist_dir: Path, count: i
     container.engine().dispose()
 
 
+def sign_in(page) -> None:
+    """Sign in as operator "ann" through the sidebar."""
+    from playwright.sync_api import expect
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_label("Your name").fill("ann")
+    sidebar.get_by_label("Operator password").fill(PASSWORD)
+    sidebar.get_by_role("button", name="Sign in").click()
+    expect(sidebar).to_contain_text("Signed in as ann")
+
+
 def screenshot(page, name: str) -> None:
     if folder := os.environ.get("DIGITREC_E2E_SCREENSHOTS"):
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -98,10 +109,7 @@ def test_an_operator_fine_tunes_watches_promotes_and_the_sidebar_switches(tmp_pa
             expect(sidebar).to_contain_text(shipped)
             expect(page.get_by_role("button", name="Start fine-tune")).to_have_count(0)  # not an operator yet
 
-            sidebar.get_by_label("Your name").fill("ann")
-            sidebar.get_by_label("Operator password").fill(PASSWORD)
-            sidebar.get_by_role("button", name="Sign in").click()
-            expect(sidebar).to_contain_text("Signed in as ann")
+            sign_in(page)
             expect(page.get_by_text("Neither over- nor under-fitting")).to_be_visible()  # the curves' verdict
             expect(page.locator(".vega-embed canvas, .vega-embed svg")).to_have_count(3)  # curves, confusion
             page.wait_for_function(SETTLED)
@@ -227,17 +235,13 @@ def test_an_operator_excludes_a_visitors_drawings_at_once_and_a_fast_visitor_is_
     seed_crowd(f"sqlite:///{database}", models, mnist_dir)
     environment = {"DIGITREC_MODELS_DIR": str(models), "DIGITREC_ADMIN_PASSWORD": PASSWORD}
     with serve(tmp_path, model_path, **environment) as (url, _), sync_playwright() as playwright:
-        expect.set_options(timeout=30_000)
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        expect.set_options(timeout=30_000)
         page.goto(f"{url}/review")
         group = page.get_by_text("visitor attacker: 6 drawings, 6 against the model")
         expect(group).to_be_visible()
-        sidebar = page.get_by_test_id("stSidebar")
-        sidebar.get_by_label("Your name").fill("ann")
-        sidebar.get_by_label("Operator password").fill(PASSWORD)
-        sidebar.get_by_role("button", name="Sign in").click()
-        expect(sidebar).to_contain_text("Signed in as ann")
+        sign_in(page)
         page.get_by_role("button", name="Exclude all 6").click()
         expect(page.get_by_text("6 drawings excluded")).to_be_visible()
         expect(page.get_by_role("button", name="Exclude all 6")).to_have_count(0)
