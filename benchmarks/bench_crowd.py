@@ -14,6 +14,8 @@ Scenarios (--scenarios picks some):
 - random10/25/40: that share of the crowd's labels replaced by another digit at random;
 - one-visitor: one visitor sends 79 drawings of 7 labelled 1, and 15% of the rest get a random wrong label;
 - many-ids: the same 79 drawings, each from a fresh visitor id (a per-visitor cap cannot see that);
+- many-ids-unchecked: the same, fine-tuned without the trust check (as if it had been fooled): what the
+  per-digit promotion guard sees on the trusted hold-out;
 - new-style: 4s written mirrored (a way of writing the model reads badly) sent, correctly labelled, by the
   40 crowd visitors, twice each; scored on the other writers' mirrored 4s.
 
@@ -51,7 +53,9 @@ from digitrec.domain.training import FineTuneConfig
 WRITERS, CROWD = 80, 40  # writers 0-39 send, 40-79 are scored
 ATTACK = 79  # drawings of 7 labelled 1
 OWN_PER_DIGIT = 50  # the operator's own drawings of each digit (a fifth of them is the trusted hold-out)
-SCENARIOS = ("true", "random10", "random25", "random40", "one-visitor", "many-ids", "new-style")
+SCENARIOS = (
+    "true", "random10", "random25", "random40", "one-visitor", "many-ids", "many-ids-unchecked", "new-style"
+)  # fmt: skip
 
 
 CONTINENTAL = {  # the ways of writing 1, 4, 7 and 9 a writer may have (pen_drawing.HAND_STYLES)
@@ -117,11 +121,12 @@ def crowd_rows(scenario: str, writers, sevens, fours, rng: np.random.Generator):
     mine = writer < CROWD
     x, y, who = images[mine], labels[mine].copy(), [f"writer{w:02d}" for w in writer[mine]]
     truth = y.copy()
-    careless = {"random10": 0.10, "random25": 0.25, "random40": 0.40, "one-visitor": 0.15, "many-ids": 0.15}
+    careless = {"random10": 0.10, "random25": 0.25, "random40": 0.40, "one-visitor": 0.15}
+    careless |= {"many-ids": 0.15, "many-ids-unchecked": 0.15}
     if share := careless.get(scenario):
         flip = rng.random(len(y)) < share
         y[flip] = (y[flip] + rng.integers(1, 10, flip.sum())) % 10
-    if scenario in ("one-visitor", "many-ids"):
+    if scenario in ("one-visitor", "many-ids", "many-ids-unchecked"):
         x = np.concatenate([x, sevens])
         y, truth = np.concatenate([y, np.ones(ATTACK, int)]), np.concatenate([truth, np.full(ATTACK, 7)])
         who += (
@@ -160,7 +165,7 @@ def run(scenario: str, args, writers, operator, sevens, fours) -> dict:
             seed=args.seed,
             epochs=args.epochs,
             mnist_limit=args.mnist_limit,
-            trust_check=not args.no_trust_check,
+            trust_check=not (args.no_trust_check or scenario.endswith("-unchecked")),
             mnist_per_epoch=args.mnist_per_epoch,
             submission_share=args.submission_share,
         )

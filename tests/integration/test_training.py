@@ -361,3 +361,29 @@ def test_a_fine_tuning_draws_no_more_synthetic_drawings_than_its_epochs_use(monk
     trainer._finetune_drawings(training.FineTuneConfig(synthetic_digits=0.0), cpu, 55_000)
     assert [args[2:4] for args, _ in asked] == [(5_000, 666), (500, 666), (5_000, 666)]
     assert [kwargs["with_digits"] for _, kwargs in asked] == [True, True, False]
+
+
+def test_the_canvas_set_is_kept_in_the_models_folder_for_the_next_process(monkeypatch, tmp_path, caplog):
+    drawn, real = [], torch_trainer.canvas_set
+    monkeypatch.setattr(torch_trainer, "canvas_set", lambda *args: drawn.append(args[2]) or real(*args))
+    g = torch.Generator().manual_seed(1)
+    test_x, test_y = torch.rand(40, 1, 28, 28, generator=g), torch.randint(0, 10, (40,), generator=g)
+    data = MnistSplits(*[torch.zeros(1)] * 4, test_x, test_y, {})
+
+    def canvas_set_of_a_new_process(models_dir):
+        monkeypatch.setattr(torch_trainer, "_canvas_sets", {})
+        trainer = TorchTrainer(tmp_path, models_dir, download=False, progress=False)
+        trainer.canvas_count = 15
+        return trainer._canvas_set(data)
+
+    first = canvas_set_of_a_new_process(tmp_path / "models")
+    (kept,) = (tmp_path / "models" / "cache").glob("canvas-set-*-15.npz")
+    again = canvas_set_of_a_new_process(tmp_path / "models")
+    assert drawn == [15] and torch.equal(first[0], again[0]) and torch.equal(first[1], again[1])
+
+    kept.write_bytes(b"not an npz file")  # a damaged cache is drawn again, and replaced
+    assert torch.equal(canvas_set_of_a_new_process(tmp_path / "models")[0], first[0]) and drawn == [15, 15]
+    blocked = tmp_path / "a-file"
+    blocked.write_text("models_dir/cache cannot be made under a file")
+    assert torch.equal(canvas_set_of_a_new_process(blocked)[0], first[0]) and drawn == [15, 15, 15]
+    assert "could not keep the canvas set" in caplog.text

@@ -4,6 +4,7 @@ lineage."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -191,7 +192,8 @@ class TorchTrainer:
             partial.replace(path)
         except OSError as exc:
             log.warning("could not keep the canvas set in %s (%s): it will be drawn again", path, exc)
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
         return drawn
 
     def train(

@@ -236,13 +236,16 @@ class FineTuneConfig:
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
-    submission_share: float = 0.1  # of every epoch's images, drawn (with repeats) from the submissions
+    # Of every epoch's images, drawn (with repeats) from the submissions. With 15,000 MNIST images an epoch,
+    # 20% reads other writers as well as 10% with every MNIST image did, in a third of the time
+    # (benchmarks/bench_crowd.py; README, "Learning from the crowd").
+    submission_share: float = 0.2
     heldout_percent: int = 20  # of submissions, chosen by a hash of their id, never trained on
     min_submissions: int = 50  # training submissions below this: refuse
     mnist_limit: int | None = None  # only the first N MNIST training images: a quick trial (None: all)
     # MNIST images in each epoch, drawn anew at random every epoch (None: all of them every epoch). The other
     # shares are of this many. Fine-tuning needs MNIST to keep what the model knows, not to learn it again.
-    mnist_per_epoch: int | None = None
+    mnist_per_epoch: int | None = 15_000
     time_budget: float | None = None  # see TrainConfig; a fine-tuning trains every epoch
     # Check crowd labels before training on them (domain/trust.py). False trains on every label as sent:
     # only for the operator's own, trusted data, or to measure what the check prevents.

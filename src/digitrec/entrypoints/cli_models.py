@@ -45,6 +45,14 @@ from digitrec.entrypoints.formatting import per_digit_lines, percent, trust_line
     help="Share of each epoch's images drawn (with repeats) from the submissions.",
 )
 @click.option(
+    "--mnist-per-epoch",
+    default=FineTuneConfig.mnist_per_epoch,
+    show_default=True,
+    type=click.IntRange(0),
+    callback=lambda _ctx, _param, value: value or None,
+    help="MNIST training images in each epoch, drawn anew every epoch (0: all of them).",
+)
+@click.option(
     "--min-submissions",
     default=FineTuneConfig.min_submissions,
     show_default=True,
@@ -76,7 +84,8 @@ def finetune(
 
     Crowd labels (sent by visitors, not reviewed) are checked first: each is trusted, down-weighted or held
     back for review, and the counts are printed by reason. The hyperparameters (--epochs, --lr, --seed,
-    --device, --submission-share, --min-submissions, --trust-check) go into a FineTuneConfig as they are."""
+    --device, --submission-share, --mnist-per-epoch, --min-submissions, --trust-check) go into a
+    FineTuneConfig as they are."""
     from digitrec.domain.learning import finetune_model
     from digitrec.domain.model_versions import promotion_problems
 
