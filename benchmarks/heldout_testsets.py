@@ -41,12 +41,14 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).parent))
 from pen_drawing import (  # noqa: E402
     CANVAS,
+    CONTINENTAL_STYLES,
     DOODLES,
     FONT_SIZE,
     HAND_STYLES,
     HANDWRITING_FONTS,
     HERSHEY_DIGIT_FONTS,
     HERSHEY_LETTER_FONTS,
+    LETTER_LOOKALIKES,
     crop_to_ink,
     doodle_strokes,
     draw_strokes,
@@ -65,6 +67,8 @@ COUNTS = {
     "scan16grey": 2000,
     "nondigits": 600,
     "styles": 1800,
+    "continental": 1600,
+    "letters": 330,
 }
 LETTERS = "CEFHKMNRUVWXYcfhkmnruvwx"  # no O Q D I L T Z S G B A J, no o l i j z s g b q a e y t: digit-like
 WORDS = (
@@ -186,6 +190,55 @@ def styles_set(rng: np.random.Generator, count: int) -> list[Drawing]:
     return drawings
 
 
+def continental_set(
+    images: np.ndarray, labels: np.ndarray, rng: np.random.Generator, count: int
+) -> list[Drawing]:
+    """`count` drawings by writers of 20 each (every digit twice), scanned as scan16bin scans MNIST's
+    digits: 1, 4, 7 and 9 in the writer's own way (a continental one for 3 writers in 4), the rest MNIST
+    test digits."""
+    styles = {
+        d: [name for name, (digit, _) in CONTINENTAL_STYLES.items() if digit == d] for d in (1, 4, 7, 9)
+    }
+    pool = {d: list(rng.permutation(np.flatnonzero(labels == d))) for d in range(10)}
+    drawings = []
+    for n in range(count):
+        writer, digit = n // 20, n % 20 // 2
+        if n % 20 == 0:
+            hand = {d: str(rng.choice(names)) if rng.random() < 0.75 else None for d, names in styles.items()}
+        style = hand.get(digit)
+        if style is None:
+            ink, source = images[pool[digit].pop()], "mnist"
+        else:
+            height = rng.uniform(100, 250)
+            brush = min(rng.uniform(8, 26), height / 6)
+            ink = draw_strokes(jittered(CONTINENTAL_STYLES[style][1], rng), height, brush, rng, max_tilt=14,
+                               aspect=rng.uniform(0.5, 1))  # fmt: skip
+            source = style
+        image, extra = scan16bin(ink, rng, n)
+        drawings.append(
+            (image, digit, {"writer": writer, "style": source, "dark_on_light": extra["dark_on_light"]})
+        )
+    return drawings
+
+
+def letters_set(rng: np.random.Generator, count: int) -> list[Drawing]:
+    """Letters that look a little like digits, in turn, drawn on the canvas (and every third one stretched
+    and binarised as a 16x16 scan), labelled `none`."""
+    names = list(LETTER_LOOKALIKES)
+    drawings = []
+    for n in range(count):
+        name = names[n % len(names)]
+        height = rng.uniform(60, 250)
+        brush = min(rng.uniform(8, 26), height / 6)
+        aspect = rng.uniform(0.6, 1.3) * (2 if name.startswith("pair") else 1)
+        ink = draw_strokes(
+            jittered(LETTER_LOOKALIKES[name], rng), height, brush, rng, max_tilt=12, aspect=aspect
+        )
+        image, extra = scan16bin(ink, rng, n) if n // len(names) % 3 == 2 else finish(ink, n)
+        drawings.append((image, "none", {"source": name, "dark_on_light": extra["dark_on_light"]}))
+    return drawings
+
+
 def nondigit_set(rng: np.random.Generator, count: int) -> list[Drawing]:
     """Letters, doodles, scribbles and words in turn, all labelled `none`."""
     kinds = ("letter", "doodle", "scribble", "word")
@@ -261,12 +314,18 @@ def main() -> None:
             drawings = nondigit_set(rng, COUNTS[name])
         elif name == "styles":
             drawings = styles_set(rng, COUNTS[name])
+        elif name == "letters":
+            drawings = letters_set(rng, COUNTS[name])
         else:
             if test is None:
                 from torchvision.datasets import MNIST
 
                 test = MNIST(str(args.data_dir), train=False, download=False)
-            drawings = scan_set(SCANS[name], test.data.numpy(), test.targets.numpy(), rng, COUNTS[name])
+            images, labels = test.data.numpy(), test.targets.numpy()
+            if name == "continental":
+                drawings = continental_set(images, labels, rng, COUNTS[name])
+            else:
+                drawings = scan_set(SCANS[name], images, labels, rng, COUNTS[name])
         write_folder(args.out / name, drawings)
         print(f"wrote {len(drawings)} drawings and labels.csv to {args.out / name}")
 

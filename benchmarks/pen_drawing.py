@@ -217,6 +217,51 @@ HAND_STYLES: dict[str, tuple[int, list]] = {
 # fmt: on
 
 
+# How writers from continental Europe write 1, 4, 7 and 9 on paper forms, in the shapes digitrec was seen
+# to misread (a hooked 9 read as 3, a small-looped 9 on a long tail read as 8, a cursive open 4 read as 6, a
+# slanted flagged 1 with a foot read as 4 or 7, a 7 with a crossbar or a foot read as 2 or 4), written for
+# the `continental` held-out set: (digit, strokes). Training has templates of its own.
+# fmt: off
+CONTINENTAL_STYLES: dict[str, tuple[int, list]] = {
+    "9 g-hook": (9, [[*_arc(0.5, 0.27, 0.32, 0.25, -20, 340), (0.8, 0.35), (0.78, 0.78),
+                      *_arc(0.5, 0.78, 0.28, 0.2, 0, 160)]]),
+    "9 g-hook open": (9, [[*_arc(0.5, 0.27, 0.3, 0.24, 10, 350), (0.8, 0.3), (0.76, 0.85),
+                           *_arc(0.45, 0.85, 0.31, 0.15, 0, 200)]]),
+    "9 small loop long tail": (9, [[*_arc(0.5, 0.17, 0.22, 0.16, 0, 360), (0.72, 0.17), (0.7, 1.0)]]),
+    "4 cursive open": (4, [[(0.15, 0.02), (0.13, 0.4), *_arc(0.4, 0.42, 0.27, 0.16, 180, 90, 10),
+                            (0.72, 0.45), (0.74, 0.0), (0.72, 1.0)]]),
+    "4 cursive u": (4, [[(0.1, 0.05), *_arc(0.4, 0.35, 0.3, 0.25, 180, 0, 14), (0.7, 0.05), (0.68, 1.0)]]),
+    "1 lambda": (1, [[(0.05, 0.55), (0.5, 0.0), (0.8, 1.0)]]),
+    "1 lambda foot": (1, [[(0.08, 0.5), (0.5, 0.0), (0.72, 1.0)], [(0.45, 1.0), (1.0, 1.0)]]),
+    "1 long flag slanted": (1, [[(0.0, 0.4), (0.62, 0.0), (0.42, 1.0)]]),
+    "7 crossbar": (7, [[(0.02, 0.02), (0.98, 0.0), (0.35, 1.0)], [(0.15, 0.55), (0.9, 0.5)]]),
+    "7 foot": (7, [[(0.0, 0.0), (0.95, 0.0), (0.3, 0.95), (0.75, 1.0)]]),
+    "7 crossbar foot": (7, [[(0.05, 0.05), (1.0, 0.0), (0.3, 0.97), (0.7, 1.0)], [(0.2, 0.5), (0.85, 0.47)]]),
+}
+# Letters people write that the model took for digits (A as 4, h as 4 or 6, e as 6 or 2, a script l as 1,
+# an open E or epsilon as 3, a script F as 7), as strokes: held-out templates for the `letters` set.
+LETTER_LOOKALIKES: dict[str, list] = {
+    "A": [[(0.0, 1.0), (0.5, 0.0), (1.0, 1.0)], [(0.22, 0.58), (0.78, 0.58)]],
+    "A round": [[(0.05, 1.0), (0.42, 0.05), (0.58, 0.05), (0.95, 1.0)], [(0.2, 0.6), (0.8, 0.6)]],
+    "h": [[(0.15, 0.0), (0.15, 1.0)], [(0.15, 0.6), *_arc(0.5, 0.62, 0.35, 0.22, 180, 360, 12), (0.85, 1.0)]],
+    "e": [[(0.1, 0.55), (0.9, 0.55), *_arc(0.5, 0.55, 0.4, 0.42, 0, -330, 26)]],
+    "script l": [[(0.3, 1.0), *_arc(0.55, 0.3, 0.2, 0.3, 110, -250, 20), (0.45, 0.9), (0.75, 1.0)]],
+    "epsilon": [[*_arc(0.55, 0.28, 0.4, 0.25, -30, -270, 14), *_arc(0.55, 0.74, 0.45, 0.26, 90, 330, 14)]],
+    "open E": [[(0.9, 0.0), (0.1, 0.05), (0.3, 0.5), (0.1, 0.95), (0.9, 1.0)], [(0.3, 0.5), (0.75, 0.5)]],
+    "script F": [[(0.1, 0.08), (0.95, 0.0)], [(0.55, 0.02), (0.45, 0.6), (0.25, 1.0)],
+                 [(0.25, 0.5), (0.8, 0.48)]],
+    "pair ab": [[*_arc(0.2, 0.65, 0.18, 0.3, -20, 340), (0.38, 1.0)], [(0.6, 0.0), (0.6, 1.0)],
+                _arc(0.78, 0.7, 0.2, 0.28, 180, 540, 20)],
+    "pair le": [[(0.15, 0.0), (0.15, 1.0), (0.3, 1.0)],
+                [(0.5, 0.7), (0.95, 0.7), *_arc(0.72, 0.72, 0.23, 0.27, 0, -330, 20)]],
+    "pair hn": [[(0.05, 0.0), (0.05, 1.0)],
+                [(0.05, 0.6), *_arc(0.23, 0.62, 0.18, 0.2, 180, 360, 10), (0.41, 1.0)],
+                [(0.6, 0.45), (0.6, 1.0)],
+                [(0.6, 0.62), *_arc(0.78, 0.62, 0.18, 0.17, 180, 360, 10), (0.96, 1.0)]],
+}
+# fmt: on
+
+
 def jittered(strokes: list, rng: np.random.Generator) -> Strokes:
     """The strokes with every point jittered, as an unsteady hand draws them."""
     return [np.array(s, dtype=np.float64) + rng.normal(0, 0.012, (len(s), 2)) for s in strokes]

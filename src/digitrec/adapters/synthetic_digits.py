@@ -1,5 +1,6 @@
 """Digits that MNIST has too few of, made for training: pen-stroke templates of the ways people write each
-digit (flagged 1s with a base, crossed 7s, open 4s, 9s with a hooked or curled tail, looped 2s...) and
+digit (flagged 1s with a base or slanted like a lambda, crossed 7s and 7s with a foot, open and cursive 4s,
+9s with a hooked, curled or g-like tail or a small loop on a long tail, looped 2s...) and
 digits typed in the fonts that ship with matplotlib. Half the template digits have their ink box stretched
 to a square, as scans that fill a fixed box store them.
 
@@ -34,6 +35,9 @@ DIGIT_STYLES: dict[int, list[list[Stroke]]] = {
         [[(0.3, 0.3), (0.58, 0.0), (0.58, 1.0)], [(0.25, 1.0), (0.9, 1.0)]],  # flag and base
         [[(0.35, 0.35), (0.62, 0.0), (0.55, 1.0)]],  # long flag
         [[(0.38, 0.15), (0.52, 0.0), (0.52, 1.0)], [(0.32, 1.0), (0.72, 1.0)]],  # short flag, short base
+        [[(0.12, 0.42), (0.52, 0.0), (0.75, 1.0)]],  # slanted, a long flag: like a lambda
+        [[(0.15, 0.45), (0.5, 0.0), (0.66, 1.0)], [(0.38, 1.0), (0.92, 1.0)]],  # slanted, flag and foot
+        [[(0.05, 0.35), (0.6, 0.0), (0.45, 1.0)]],  # a long flag, the stem leaning left
     ],
     2: [
         [arc(0.5, 0.28, 0.38, 0.28, 190, 395) + [(0.08, 1.0), (0.95, 1.0)]],
@@ -58,6 +62,9 @@ DIGIT_STYLES: dict[int, list[list[Stroke]]] = {
         [[(0.2, 0.0), (0.12, 0.6), (0.9, 0.6)], [(0.7, 0.1), (0.7, 1.0)]],  # open
         [[(0.55, 0.0), (0.08, 0.65), (0.95, 0.65)], [(0.72, 0.3), (0.72, 1.0)]],  # crossbar past the stem
         [[(0.3, 0.0), (0.1, 0.55), (0.9, 0.55)], [(0.65, 0.0), (0.55, 1.0)]],  # open, slanted stem
+        # cursive, open at the top: a u whose right side goes on down as a long stem
+        [[(0.12, 0.0), (0.12, 0.35)] + arc(0.42, 0.35, 0.3, 0.22, 180, 0, 12) + [(0.72, 0.0), (0.7, 1.0)]],
+        [[(0.2, 0.05), (0.1, 0.45), (0.35, 0.6), (0.75, 0.5), (0.78, 0.05), (0.72, 1.0)]],
     ],
     5: [
         [[(0.85, 0.0), (0.28, 0.0), (0.22, 0.45)] + arc(0.5, 0.68, 0.38, 0.32, -125, 150)],
@@ -76,6 +83,8 @@ DIGIT_STYLES: dict[int, list[list[Stroke]]] = {
         [[(0.05, 0.0), (0.95, 0.0), (0.4, 1.0)], [(0.3, 0.5), (0.8, 0.5)]],  # crossed
         [[(0.05, 0.2), (0.05, 0.0), (0.95, 0.0), (0.45, 1.0)]],  # serif
         [[(0.05, 0.05), (0.95, 0.0)] + arc(0.95, 1.0, 0.55, 1.0, 270, 190, 8)],  # curved stem
+        [[(0.05, 0.0), (0.95, 0.0), (0.35, 0.95), (0.75, 0.98)]],  # a foot
+        [[(0.05, 0.02), (0.95, 0.0), (0.32, 1.0), (0.7, 1.0)], [(0.25, 0.52), (0.8, 0.5)]],  # foot and bar
     ],
     8: [
         [arc(0.5, 0.25, 0.3, 0.25, 90, 450) + arc(0.5, 0.73, 0.36, 0.27, -90, 270)],
@@ -104,6 +113,13 @@ DIGIT_STYLES: dict[int, list[list[Stroke]]] = {
         ],
         [arc(0.5, 0.3, 0.38, 0.3, -20, 340) + [(0.88, 0.25)] + arc(0.5, 0.65, 0.38, 0.35, 0, 120)],  # curled
         [arc(0.52, 0.3, 0.34, 0.3, 30, 350) + [(0.86, 0.3), (0.86, 1.0)]],  # open loop
+        # a tail that hooks back to the left, like a g
+        [
+            arc(0.5, 0.28, 0.34, 0.26, 0, 360)
+            + [(0.84, 0.3), (0.82, 0.75)]
+            + arc(0.5, 0.75, 0.32, 0.22, 0, 170)
+        ],
+        [arc(0.48, 0.16, 0.24, 0.16, 0, 360) + [(0.72, 0.16), (0.68, 1.0)]],  # a small loop, a long tail
         [[(0.9, 0.5), (0.1, 0.5), (0.1, 0.0), (0.9, 0.0), (0.9, 1.0), (0.1, 1.0)]],  # boxy
     ],
 }

@@ -9,7 +9,8 @@ import numpy as np
 
 from digitrec.adapters.pen import Stroke, arc
 
-# Letters people do not mistake for digits (no O, I, l, Z, S, G, B, g, q, b, A, T, J...).
+# Letters people do not mistake for digits (no O, I, l, Z, S, G, B, g, q, b, T, J...), and some that a
+# model took for digits (A as 4, h as 4 or 6, an epsilon as 3, a script F as 7, a script l as 1).
 LETTER_STROKES: dict[str, list[Stroke]] = {
     "C": [arc(0.55, 0.5, 0.45, 0.5, -45, -315)],
     "E": [[(0.85, 0.0), (0.1, 0.0), (0.1, 1.0), (0.85, 1.0)], [(0.1, 0.5), (0.7, 0.5)]],
@@ -38,6 +39,18 @@ LETTER_STROKES: dict[str, list[Stroke]] = {
     "v": [[(0.0, 0.0), (0.5, 1.0), (1.0, 0.0)]],
     "w": [[(0.0, 0.0), (0.25, 1.0), (0.5, 0.25), (0.75, 1.0), (1.0, 0.0)]],
     "x": [[(0.05, 0.0), (0.95, 1.0)], [(0.95, 0.0), (0.05, 1.0)]],
+    "A": [[(0.05, 1.0), (0.5, 0.0), (0.95, 1.0)], [(0.25, 0.6), (0.75, 0.6)]],
+    "h": [
+        [(0.15, 0.0), (0.15, 1.0)],
+        [(0.15, 0.55)] + arc(0.5, 0.6, 0.35, 0.25, 180, 360, 10) + [(0.85, 1.0)],
+    ],
+    "epsilon": [arc(0.55, 0.27, 0.38, 0.25, -40, -270, 12) + arc(0.55, 0.73, 0.42, 0.27, 270, 40, 12)],
+    "script F": [
+        [(0.15, 0.05), (0.95, 0.0)],
+        [(0.38, 0.02), (0.3, 0.6), (0.15, 1.0)],
+        [(0.12, 0.5), (0.65, 0.5)],
+    ],
+    "script l": [[(0.3, 0.95)] + arc(0.5, 0.3, 0.2, 0.3, 120, -240, 16) + [(0.5, 0.95), (0.75, 1.0)]],
 }
 LETTERS = tuple(LETTER_STROKES)
 
