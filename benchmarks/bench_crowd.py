@@ -6,7 +6,7 @@ The writers: 80 simulated writers, each drawing every digit twice: 1, 4, 7 and 9
 digits from MNIST's validation split (never trained on, not the test set); each drawing stretched to fill a
 16x16 box and binarised (as paper forms are scanned), then put on the 280x280 canvas: the kind of writing
 the shipped model reads worst. Writers 0-39 are the crowd (one visitor id each); writers 40-79 are the
-"other writers" every scenario is scored on. An operator adds 500 drawings of their own (50 a digit, in
+"other writers" every scenario is scored on. An operator adds 1,000 drawings of their own (100 a digit, in
 the writers' ways): the trusted hold-out is a fifth of those. No set here is reported elsewhere.
 
 Scenarios (--scenarios picks some):
@@ -52,7 +52,7 @@ from digitrec.domain.training import FineTuneConfig
 
 WRITERS, CROWD = 80, 40  # writers 0-39 send, 40-79 are scored
 ATTACK = 79  # drawings of 7 labelled 1
-OWN_PER_DIGIT = 50  # the operator's own drawings of each digit (a fifth of them is the trusted hold-out)
+OWN_PER_DIGIT = 100  # the operator's own drawings of each digit (a fifth of them is the trusted hold-out)
 SCENARIOS = (
     "true", "random10", "random25", "random40", "one-visitor", "many-ids", "many-ids-unchecked", "new-style"
 )  # fmt: skip

@@ -60,7 +60,7 @@ def test_finetune_learns_a_new_style_without_forgetting_mnist(tmp_path, mnist_di
     result = CliRunner().invoke(cli, args, obj=Container())
     assert result.exit_code == 0, result.output
     before, after = map(
-        float, re.search(r"held-out submissions: ([\d.]+)% -> ([\d.]+)%", result.output).groups()
+        float, re.search(r"trusted hold-out: +([\d.]+)% -> ([\d.]+)%", result.output).groups()
     )
     mnist_after = float(re.search(r"MNIST test: +[\d.]+% -> ([\d.]+)%", result.output).group(1))
     canvas_before, canvas_after = map(

@@ -58,7 +58,7 @@ def test_reviewing_an_unknown_submission_is_refused_and_records_nothing(containe
     assert container.reviews().entries(10) == []
 
 
-def test_candidates_are_the_unreviewed_disagreements_verdicts_and_repeats_newest_first(
+def test_candidates_are_the_unreviewed_disagreements_verdicts_and_repeats_most_likely_wrong_first(
     container, make_submission
 ):
     repo, reviews = container.submissions(), container.reviews()
@@ -78,10 +78,11 @@ def test_candidates_are_the_unreviewed_disagreements_verdicts_and_repeats_newest
 
     items = due_for_review(reviews.review_candidates(20, many_copies=3))
 
-    assert [item.submission.id for item in items] == [*repeats[::-1], ids["not a digit"], ids["disagrees"]]
-    assert items[0].copies == 3 and "sent 3 times" in items[0].reasons[0]
-    assert "the model says 8 at 97%, the label says 3" in items[-1].reasons
-    assert items[-2].reasons == ("the model said it is not a digit",)
+    # by how likely the label is wrong (1 - the model's probability of it), newest first among equals
+    assert [item.submission.id for item in items] == [ids["disagrees"], ids["not a digit"], *repeats[::-1]]
+    assert items[-1].copies == 3 and "sent 3 times" in items[-1].reasons[0]
+    assert "the model says 8 at 97%, the label says 3" in items[0].reasons
+    assert items[1].reasons == ("the model said it is not a digit",)
 
     reviews.apply_review(ids["disagrees"], Review(ACCEPT), "ann")
     remaining = due_for_review(reviews.review_candidates(20, many_copies=3))
