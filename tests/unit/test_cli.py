@@ -196,3 +196,11 @@ def test_memory_storage_is_a_setting(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["submissions", "stats", "--json", "--database-url", "memory://"])
     assert result.exit_code == 0 and '"n": 0' in result.output
     assert list(tmp_path.iterdir()) == []  # no SQLite file was created
+
+
+def test_times_are_shown_in_words():
+    from digitrec.entrypoints.formatting import moment
+
+    assert moment("2026-12-02T14:52:11+00:00") == "2 December 2026, 14:52 UTC"
+    assert moment("2026-12-02T15:52:11+01:00") == "2 December 2026, 14:52 UTC"
+    assert moment(None) == "an unknown time" and moment("last week") == "last week"

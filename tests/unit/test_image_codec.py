@@ -45,8 +45,9 @@ def test_a_decompression_bomb_is_refused_before_decoding(side, message):
 
 @pytest.mark.parametrize("data", [b"", b"not an image at all", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40])
 def test_bytes_that_are_not_an_image_are_refused(data):
-    with pytest.raises(InvalidImage, match="not a readable image"):
+    with pytest.raises(InvalidImage, match="not a readable image") as refused:
         decode_image(data, name="upload")
+    assert "BytesIO" not in str(refused.value) and str(refused.value).startswith("upload ")
 
 
 def test_oversized_input_is_refused_by_size(tmp_path):

@@ -85,17 +85,37 @@ def test_a_wrong_password_signs_nobody_in(app, sign_in):
     assert not [b for b in at.button if b.label == "Start fine-tune"]
 
 
-def test_an_operator_starts_a_fine_tune_and_it_is_queued_and_audited(app, container, sign_in):
+def test_an_operator_starts_a_fine_tune_and_it_is_queued_and_audited(app, container, sign_in, seed):
+    for _ in range(3):
+        seed(label=1, predicted=1)
     at = sign_in(app("models.py"))
     at.number_input(key="ft-epochs").set_value(2)
     at.number_input(key="ft-limit").set_value(2000)
+    at.number_input(key="ft-min").set_value(3)
     next(b for b in at.button if b.label == "Start fine-tune").click()
     at.run()
 
     [job] = container.jobs().latest(5)
-    assert job.config == {"epochs": 2, "lr": 0.01, "seed": 0, "min_submissions": 50, "mnist_limit": 2000}
+    assert job.config == {"epochs": 2, "lr": 0.01, "seed": 0, "min_submissions": 3, "mnist_limit": 2000}
     assert job.requested_by == "ann" and "Fine-tune job 1 is queued" in texts(at)
-    assert [(e.operator, e.action) for e in container.reviews().entries(5)] == [("ann", "start fine-tune")]
+    settings = "2 epochs, learning rate 0.01, seed 0, at least 3 submissions, the first 2,000 MNIST images"
+    assert settings in texts(at) and "{" not in texts(at)  # in words, not a Python dict
+    assert [(e.operator, e.action, e.detail) for e in container.reviews().entries(5)] == [
+        ("ann", "start fine-tune", f"job 1: {settings}")
+    ]
+
+
+def test_a_fine_tune_with_fewer_stored_submissions_than_its_minimum_is_not_queued(
+    app, container, sign_in, seed
+):
+    for _ in range(13):
+        seed(label=1, predicted=1)
+    at = sign_in(app("models.py"))
+    next(b for b in at.button if b.label == "Start fine-tune").click()
+    at.run()
+
+    assert container.jobs().latest(5) == [] and container.reviews().entries(5) == []
+    assert "13 submissions are stored and this fine-tune needs at least 50" in texts(at)
 
 
 def finished(container, version: str) -> None:

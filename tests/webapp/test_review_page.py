@@ -115,3 +115,11 @@ def test_an_operator_excludes_a_visitors_drawings_together_and_blocks_the_visito
         ("block visitor", "visitor honest: what they send is stored, never trained on"),
         ("exclude visitor", "visitor attacker: 3 drawings excluded from training"),
     ]
+
+
+def test_without_an_operator_password_review_does_not_ask_anyone_to_sign_in(app, container, suspicious):
+    container.config.admin_password.from_value(None)
+    at = app("review.py")
+    hint = at.caption[0].value
+    assert "Operator actions are off here" in hint and "Sign in" not in hint
+    assert "trained 24 November 2026, 00:00 UTC" in [c.value for c in at.sidebar.caption]  # the fake model

@@ -35,6 +35,10 @@ def decode_image(data: bytes, name: str = "image") -> np.ndarray:
                 return np.asarray(image).copy()
     except InvalidImage:
         raise
+    except Image.UnidentifiedImageError:
+        raise InvalidImage(
+            f"{name} is not a readable image (not PNG, JPEG, GIF, BMP, TIFF or WebP data, or a damaged one)"
+        ) from None
     except (
         OSError,
         ValueError,

@@ -52,6 +52,20 @@ class Job:
         return self.result.get("version")
 
 
+def describe_settings(config: dict[str, Any]) -> str:
+    """A fine-tune job's settings in words: `5 epochs, learning rate 0.01, seed 0, at least 50 submissions,
+    every MNIST image` (what the job card and the audit log show)."""
+    epochs, limit = int(config.get("epochs", FineTuneConfig.epochs)), config.get("mnist_limit")
+    parts = [
+        f"{epochs} epoch{'s' if epochs != 1 else ''}",
+        f"learning rate {config.get('lr', FineTuneConfig.lr):g}",
+        f"seed {config.get('seed', FineTuneConfig.seed)}",
+        f"at least {config.get('min_submissions', FineTuneConfig.min_submissions)} submissions",
+        f"the first {limit:,} MNIST images" if limit else "every MNIST image",
+    ]
+    return ", ".join(parts)
+
+
 def finetune_job_config(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings of a fine-tune job, checked by building the FineTuneConfig they make."""
     unknown = set(settings) - set(JOB_SETTINGS)

@@ -7,13 +7,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from digitrec.domain.errors import DigitrecError
-from digitrec.domain.jobs import FINETUNE, STALE_AFTER, Job, finetune_job_config
+from digitrec.domain.jobs import FINETUNE, STALE_AFTER, Job, describe_settings, finetune_job_config
 from digitrec.domain.model_versions import PROMOTION_MARGIN, promote_model
 from digitrec.domain.operators import require_operator
-from digitrec.domain.ports import AuditLog, JobQueue, ModelRegistry, SubmissionReviews, VisitorReviews
+from digitrec.domain.ports import (
+    AuditLog,
+    JobQueue,
+    ModelRegistry,
+    SubmissionReviews,
+    TrainingRows,
+    VisitorReviews,
+)
 from digitrec.domain.reviewing import ACCEPT, EXCLUDE, Review
 from digitrec.domain.submissions import Submission, validate_visitor
-from digitrec.domain.training import ModelRecord
+from digitrec.domain.training import ModelRecord, TooFewSubmissions
 
 
 def review_submission(
@@ -37,12 +44,24 @@ def block_visitor(reviews: VisitorReviews, who: object, visitor: str) -> None:
     reviews.block_visitor(validate_visitor(visitor), operator.name)
 
 
-def request_finetune(queue: JobQueue, audit: AuditLog, who: object, settings: dict[str, Any]) -> Job:
-    """Queue a fine-tune of the live model for a worker to run."""
+def request_finetune(
+    queue: JobQueue,
+    audit: AuditLog,
+    who: object,
+    settings: dict[str, Any],
+    stored: TrainingRows | None = None,
+) -> Job:
+    """Queue a fine-tune of the live model for a worker to run. With `stored`, refuse (TooFewSubmissions)
+    when fewer submissions are stored than the job's minimum: the worker would refuse it anyway."""
     operator = require_operator(who)
     config = finetune_job_config(settings)
+    if stored is not None and (count := stored.count()) < config["min_submissions"]:
+        raise TooFewSubmissions(
+            f"{count} submissions are stored and this fine-tune needs at least {config['min_submissions']}: "
+            "collect more drawings first, or lower the minimum"
+        )
     job = queue.submit(FINETUNE, config, operator.name)
-    audit.record(operator.name, "start fine-tune", f"job {job.id}: {config}")
+    audit.record(operator.name, "start fine-tune", f"job {job.id}: {describe_settings(config)}")
     return job
 
 

@@ -13,6 +13,19 @@ def percent(value: float | None, places: int = 2) -> str:
     return "-" if value is None else f"{100 * value:.{places}f}%"
 
 
+def moment(iso: str | None) -> str:
+    """An ISO 8601 time as a person reads it: `2 December 2026, 14:52 UTC` ('an unknown time' for None or
+    text that is not a time)."""
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(iso or "")
+    except ValueError:
+        return iso or "an unknown time"
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return f"{when.day} {when:%B %Y, %H:%M} UTC"
+
+
 def run_summary(run: TrainingRun) -> list[str]:
     """What a training run ended with: the epoch whose weights were kept, MNIST test accuracy, and the
     calibration and not-a-digit verdict fitted after it (lines for `digitrec train` and the benchmarks)."""

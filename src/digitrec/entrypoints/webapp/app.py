@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.formatting import moment, percent
 from digitrec.entrypoints.webapp.operators import operator_sidebar
 from digitrec.entrypoints.webapp.wiring import get_container, live_classifier
 
@@ -45,7 +45,7 @@ with st.sidebar:
         st.markdown(f"**{model.version}**")
         if model.test_accuracy is not None:
             st.metric("MNIST test accuracy", percent(model.test_accuracy))
-        st.caption(f"trained {model.created_at or 'at an unknown time'}")
+        st.caption(f"trained {moment(model.created_at)}")
 operator_sidebar(get_container())
 
 page.run()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from digitrec.containers import Container
 from digitrec.domain.errors import DigitrecError
-from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, Job
+from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, Job, describe_settings
 from digitrec.domain.model_versions import digit_changes
 from digitrec.domain.operating import current_jobs, promote_version, request_finetune, rollback_version
 from digitrec.domain.operators import Operator
@@ -54,7 +54,8 @@ def start_form(container: Container, operator: Operator) -> None:
             settings = {"epochs": int(epochs), "lr": float(lr), "min_submissions": int(minimum)}
             settings["mnist_limit"] = int(limit) or None
             try:
-                job = request_finetune(container.jobs(), container.reviews(), operator, settings)
+                stored = container.submissions()
+                job = request_finetune(container.jobs(), container.reviews(), operator, settings, stored)
             except DigitrecError as exc:
                 st.error(f"The fine-tune was not started: {exc}")
             else:
@@ -87,7 +88,9 @@ def jobs_view(container: Container, operator: Operator | None) -> None:
 
 def job_card(container: Container, job: Job, operator: Operator | None, live: str | None) -> None:
     with st.container(border=True, key=f"job-{job.id}"):
-        st.markdown(f"**Job {job.id}** · {job.status} · asked by {job.requested_by} · {job.config}")
+        st.markdown(
+            f"**Job {job.id}** · {job.status} · asked by {job.requested_by} · {describe_settings(job.config)}"
+        )
         if job.status == QUEUED:
             st.caption("Waiting for a worker.")
         elif job.status == RUNNING:

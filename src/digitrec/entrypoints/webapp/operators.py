@@ -24,6 +24,13 @@ def operator_password(container: Container) -> str | None:
         return None
 
 
+def operator_hint(container: Container, to_do: str) -> str:
+    """What a visitor who is not an operator reads beside what only an operator may do."""
+    if operator_password(container):
+        return f"Sign in as an operator (sidebar) to {to_do}."
+    return f"Operator actions are off here: whoever runs the app sets {PASSWORD_SETTING} to {to_do}."
+
+
 def current_operator() -> Operator | None:
     who = st.session_state.get("operator")
     return who if isinstance(who, Operator) else None

@@ -27,7 +27,7 @@ from digitrec.domain.reviewing import (
     suspicion,
 )
 from digitrec.entrypoints.formatting import percent
-from digitrec.entrypoints.webapp.operators import current_operator
+from digitrec.entrypoints.webapp.operators import current_operator, operator_hint
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
 PAGE_SIZE = 20
@@ -114,7 +114,7 @@ st.title("Review")
 operator = current_operator()
 st.caption(
     "Submissions to check before a fine-tune learns from them, most likely wrong first, grouped by who sent "
-    "them. " + ("" if operator else "Sign in as an operator (sidebar) to relabel, exclude or mark them.")
+    "them. " + ("" if operator else operator_hint(get_container(), "relabel, exclude or mark them"))
 )
 try:
     reviews = get_container().reviews()
