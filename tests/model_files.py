@@ -9,7 +9,7 @@ from pathlib import Path
 import onnx
 import torch
 
-from digitrec.adapters.onnx_model import METADATA_KEY
+from digitrec.adapters.onnx_session import METADATA_KEY
 from digitrec.adapters.pretrained import shipped_model_path
 from digitrec.adapters.torch_model import load_checkpoint
 
@@ -17,7 +17,8 @@ SHIPPED = load_checkpoint(shipped_model_path())
 
 
 def version_like_shipped(folder: Path, version: str, test_accuracy: float = 0.995, parent: str | None = None):
-    """A checkpoint (and ONNX twin) with the shipped weights under another version name and metrics."""
+    """A checkpoint (with its ONNX twin and explain graph): the shipped weights under another version name
+    and metrics."""
     folder.mkdir(parents=True, exist_ok=True)
     payload = {
         **SHIPPED,
@@ -26,9 +27,10 @@ def version_like_shipped(folder: Path, version: str, test_accuracy: float = 0.99
         "lineage": {"parent": parent, "submissions_used": 123},
     }
     torch.save(payload, folder / f"{version}.pt")
-    twin = onnx.load(shipped_model_path().with_suffix(".onnx"))
-    for prop in twin.metadata_props:
-        if prop.key == METADATA_KEY:
-            prop.value = json.dumps({**json.loads(prop.value), **payload, "state_dict": None})
-    onnx.save(twin, folder / f"{version}.onnx")
+    for suffix in (".onnx", ".explain.onnx"):
+        twin = onnx.load(shipped_model_path().with_suffix(suffix))
+        for prop in twin.metadata_props:
+            if prop.key == METADATA_KEY:
+                prop.value = json.dumps({**json.loads(prop.value), **payload, "state_dict": None})
+        onnx.save(twin, folder / f"{version}{suffix}")
     return folder / f"{version}.pt"

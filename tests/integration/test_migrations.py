@@ -18,7 +18,7 @@ from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql
 from digitrec.containers import Container
 from digitrec.domain.errors import StorageUnavailable
 
-HEAD = "0008"
+HEAD = "0009"
 
 # What `metadata.create_all` made before digitrec had migrations (the schema of revision 0001), verbatim.
 COLUMNS = """

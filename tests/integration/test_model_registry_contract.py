@@ -11,6 +11,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from digitrec.adapters.model_registry import LiveClassifier
@@ -89,6 +90,7 @@ def test_another_machine_gets_the_version_from_the_database_alone(sql_url, tmp_p
     )
     assert copy.with_suffix(".onnx").is_file()
     assert machine_b.classifier().info.version == "ft-remote"  # served on ONNX Runtime from the copied twin
+    assert machine_b.classifier().explain(np.zeros((28, 28), np.float32)).stages  # and its explain graph
 
 
 def test_every_replica_follows_a_promotion_at_its_next_check(sql_url, tmp_path):

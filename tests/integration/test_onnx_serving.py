@@ -12,7 +12,8 @@ import pytest
 
 from digitrec.adapters.canvas_drawings import canvas_set
 from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.onnx_model import OnnxClassifier, onnx_path
+from digitrec.adapters.onnx_model import OnnxClassifier
+from digitrec.adapters.onnx_session import onnx_path
 from digitrec.adapters.pretrained import shipped_model_path
 from digitrec.adapters.torch_model import TorchClassifier
 from digitrec.containers import Container
@@ -97,7 +98,11 @@ url = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
 at.session_state["canvas"] = {"drawing": {"raw": {"objects": []}, "data": url}}
 at.run()
 at.toggle(key="inside_model").set_value(True).run()
-shown = {"metrics": {m.label: m.value for m in at.metric}, "info": [i.value for i in at.info]}
+shown = {
+    "metrics": {m.label: m.value for m in at.metric},
+    "info": [i.value for i in at.info],
+    "pictures": [caption for image in at.image for caption in image.captions],
+}
 for page in ("number.py", "history.py", "stats.py", "models.py", "review.py"):
     at.switch_page(page).run()
     shown[page] = [str(e) for e in at.exception]
@@ -114,7 +119,35 @@ def test_the_app_runs_where_torch_cannot_be_imported(tmp_path):
     assert ran.returncode == 0, ran.stderr[-3000:]
     shown = json.loads(ran.stdout.strip().splitlines()[-1])
     assert shown["metrics"]["Predicted digit"] == "1"
-    assert any("its insides need torch" in text for text in shown["info"])  # Inside the model says why not
+    assert not any("cannot show" in text for text in shown["info"])  # Inside the model shows its pictures:
+    assert shown["pictures"][:3] == ["what the model saw", "28x28 input", "what made it say 1"]
+    assert [caption.split(" (")[0] for caption in shown["pictures"][3:]] == ["stage 1", "stage 2", "stage 3"]
     assert all(
         shown[page] == [] for page in ("number.py", "history.py", "stats.py", "models.py", "review.py")
     )
+
+
+def test_inside_the_model_on_onnx_runtime_draws_the_same_pictures_as_torch(mnist_dir):
+    mnist = load_mnist(mnist_dir, download=False)
+    drawings = canvas_set(mnist.test_images.numpy(), mnist.test_labels.numpy(), count=20)
+    blank, letter = np.zeros((28, 28), np.float32), np.zeros((28, 28), np.float32)
+    letter[4:24, 6:8] = letter[4:24, 20:22] = letter[13:15, 6:22] = 1  # an H: not a digit
+    by_torch = TorchClassifier(shipped_model_path())
+    by_onnx = OnnxClassifier(onnx_path(shipped_model_path()))
+    for image in [*drawings.images, blank, letter]:
+        torch_view, onnx_view = by_torch.explain(image), by_onnx.explain(image)
+        assert onnx_view.prediction.digit == torch_view.prediction.digit
+        assert onnx_view.prediction.is_digit == torch_view.prediction.is_digit
+        assert [s.name for s in onnx_view.stages] == [s.name for s in torch_view.stages]
+        for ours, theirs in zip(onnx_view.stages, torch_view.stages, strict=True):
+            np.testing.assert_allclose(ours.maps, theirs.maps, atol=1e-4)
+        np.testing.assert_allclose(onnx_view.saliency, torch_view.saliency, atol=1e-4)
+    assert by_onnx.explain(drawings.images[0]).saliency.max() == pytest.approx(1.0)
+
+
+def test_a_model_without_an_explain_graph_says_so(tmp_path):
+    from digitrec.domain.explanations import CannotExplain
+
+    (tmp_path / "old.onnx").write_bytes(onnx_path(shipped_model_path()).read_bytes())
+    with pytest.raises(CannotExplain, match="no explain graph .*old.explain.onnx"):
+        OnnxClassifier(tmp_path / "old.onnx").explain(np.zeros((28, 28), np.float32))

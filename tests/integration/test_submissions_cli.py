@@ -90,9 +90,9 @@ def test_db_upgrade_migrates_once_and_says_where_the_schema_is(sqlite_url):
     again = digitrec("db", "upgrade", "--database-url", sqlite_url)
 
     assert first.exit_code == 0 and again.exit_code == 0
-    assert "schema at revision 0008" in first.stdout
-    assert "upgraded from empty to 0008" in first.stderr
-    assert "upgraded" not in again.stderr and "schema at revision 0008" in again.stdout
+    assert "schema at revision 0009" in first.stdout
+    assert "upgraded from empty to 0009" in first.stderr
+    assert "upgraded" not in again.stderr and "schema at revision 0009" in again.stdout
 
 
 def test_export_writes_pngs_and_a_labels_csv_that_evaluate_reads(sqlite_url, tmp_path, fake_classifier):

@@ -315,7 +315,8 @@ def test_a_truncated_checkpoint_is_refused(small_run, tmp_path):
 
 
 def test_every_checkpoint_gets_an_onnx_twin_that_answers_alike(mnist_dir, tmp_path):
-    from digitrec.adapters.onnx_model import OnnxClassifier, onnx_path
+    from digitrec.adapters.onnx_model import OnnxClassifier
+    from digitrec.adapters.onnx_session import onnx_path
 
     run, _ = train_small(mnist_dir, tmp_path / "models", TrainConfig(**(SMALL.__dict__ | {"epochs": 1})), 600)
     images = load_mnist(mnist_dir, download=False).test_images[:200].numpy().astype(np.float32) / 255

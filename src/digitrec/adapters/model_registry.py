@@ -16,7 +16,9 @@ from typing import Protocol
 
 import numpy as np
 
-from digitrec.adapters.onnx_model import OnnxClassifier, onnx_metadata, onnx_path
+from digitrec.adapters.onnx_explain import explain_path
+from digitrec.adapters.onnx_model import OnnxClassifier
+from digitrec.adapters.onnx_session import onnx_metadata, onnx_path
 from digitrec.adapters.pretrained import torch_available
 from digitrec.domain.errors import DigitrecError, ModelNotFound, StorageUnavailable
 from digitrec.domain.explanations import CannotExplain, Explanation
@@ -69,11 +71,13 @@ def record_from_checkpoint(path: Path) -> ModelRecord:
 
 @dataclass(frozen=True)
 class ModelFiles:
-    """A model version as stored: its record, its checkpoint's bytes, its ONNX twin's (None without one)."""
+    """A model version as stored: its record, its checkpoint's bytes, its ONNX twin's and its explain graph's
+    (None without one)."""
 
     record: ModelRecord
     checkpoint: bytes
     onnx: bytes | None
+    explain: bytes | None = None
 
     @property
     def sha256(self) -> str:
@@ -81,13 +85,19 @@ class ModelFiles:
 
 
 def read_model_files(path: Path) -> ModelFiles:
-    """The checkpoint at `path` and its `.onnx` twin; ModelNotFound, saying why, if it is not usable."""
+    """The checkpoint at `path` and its `.onnx` and `.explain.onnx` twins; ModelNotFound, saying why, if it is
+    not usable."""
     path = Path(path)
     if not path.is_file():
         raise ModelNotFound(f"no checkpoint at {path}")
     record = record_from_checkpoint(path)
-    twin = onnx_path(path)
-    return ModelFiles(record, path.read_bytes(), twin.read_bytes() if twin.is_file() else None)
+    twin, explain = onnx_path(path), explain_path(onnx_path(path))
+    return ModelFiles(
+        record,
+        path.read_bytes(),
+        twin.read_bytes() if twin.is_file() else None,
+        explain.read_bytes() if explain.is_file() else None,
+    )
 
 
 def older_folder(models_dir: Path) -> tuple[list[ModelFiles], list[str]]:

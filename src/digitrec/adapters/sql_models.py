@@ -28,7 +28,8 @@ from digitrec.adapters.model_registry import (
     read_model_files,
     unknown_version,
 )
-from digitrec.adapters.onnx_model import onnx_path
+from digitrec.adapters.onnx_explain import explain_path
+from digitrec.adapters.onnx_session import onnx_path
 from digitrec.adapters.orm import live_model, model_promotions, model_versions
 from digitrec.adapters.sql_repository import storage_errors
 from digitrec.domain.errors import DigitrecError
@@ -37,7 +38,7 @@ from digitrec.domain.training import EpochMetrics, ModelRecord
 log = logging.getLogger(__name__)
 
 CACHE_FOLDER = ".registry-cache"
-SUMMARY_COLUMNS = [c for c in model_versions.c if c.name not in ("checkpoint", "onnx")]
+SUMMARY_COLUMNS = [c for c in model_versions.c if c.name not in ("checkpoint", "onnx", "explain_onnx")]
 
 
 class SqlModelRegistry:
@@ -194,18 +195,20 @@ class SqlModelRegistry:
         return self.cache_dir / f"{safe}-{row.checkpoint_sha256[:12]}.pt"
 
     def _local_copy(self, connection: Connection, row: Row[Any]) -> Path:
-        """The version's checkpoint (and ONNX twin) as local files, written the first time they are needed:
-        the twin first, then the checkpoint, each atomically, so a checkpoint there always has its twin."""
+        """The version's checkpoint (and ONNX twin and explain graph) as local files, written the first time
+        they are needed: the twins first, then the checkpoint, each atomically, so a checkpoint there always
+        has its twins."""
         path = self._cached(row)
         if path.is_file():
             return path
         blobs = connection.execute(
-            select(model_versions.c.checkpoint, model_versions.c.onnx).where(
+            select(model_versions.c.checkpoint, model_versions.c.onnx, model_versions.c.explain_onnx).where(
                 model_versions.c.version == row.version
             )
         ).one()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        for target, data in ((onnx_path(path), blobs.onnx), (path, blobs.checkpoint)):
+        twins = ((explain_path(onnx_path(path)), blobs.explain_onnx), (onnx_path(path), blobs.onnx))
+        for target, data in (*twins, (path, blobs.checkpoint)):
             if data is not None:
                 partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
                 partial.write_bytes(data)
@@ -241,6 +244,7 @@ def row_values(files: ModelFiles) -> dict[str, Any]:
         "checkpoint_sha256": files.sha256,
         "checkpoint": files.checkpoint,
         "onnx": files.onnx,
+        "explain_onnx": files.explain,
     }
 
 

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from digitrec.adapters.torch_model import DigitNet, threads_for
 from digitrec.adapters.verdict import Verdict
-from digitrec.domain.explanations import Explanation, FeatureMaps
+from digitrec.domain.explanations import Explanation, FeatureMaps, explained_input, on_the_ink, stage_name
 from digitrec.domain.predictions import IMAGE_SIDE
 
 
@@ -40,23 +40,9 @@ def grad_cam(stage: torch.Tensor, gradient: torch.Tensor, side: int = IMAGE_SIDE
     return F.interpolate(cam, size=(side, side), mode="bilinear", align_corners=False)[0, 0].numpy()
 
 
-def stage_name(index: int, maps: np.ndarray) -> str:
-    channels, height, width = maps.shape
-    return f"stage {index} ({channels} x {height}x{width})"
-
-
-def on_the_ink(cam: np.ndarray, model_input: np.ndarray) -> np.ndarray:
-    """Grad-CAM times the ink, scaled so that its largest value is 1 (all zeros where nothing mattered)."""
-    weight = (cam * np.clip(model_input, 0, 1)).astype(np.float32)
-    top = float(weight.max())
-    return weight / top if top > 0 else weight
-
-
 def explain(model: DigitNet, verdict: Verdict, image: np.ndarray) -> Explanation:
     """What `model` computes for one preprocessed 28x28 image, with its answer as `verdict` gives it."""
-    model_input = np.array(image, dtype=np.float32)  # a copy: the explanation keeps it
-    if model_input.shape != (IMAGE_SIDE, IMAGE_SIDE):
-        raise ValueError(f"expected an image of shape ({IMAGE_SIDE}, {IMAGE_SIDE}), got {model_input.shape}")
+    model_input = explained_input(image)
     with threads_for(1), torch.enable_grad():
         logits, stages = staged_forward(model, torch.from_numpy(model_input)[None, None])
         prediction = verdict.predictions(logits.detach().numpy())[0]

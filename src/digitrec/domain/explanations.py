@@ -58,6 +58,27 @@ class Explanation:
         return ranked[:k]
 
 
+def explained_input(image: np.ndarray) -> np.ndarray:
+    """A float32 copy of the preprocessed image to explain (the explanation keeps it); ValueError unless
+    it is 28x28."""
+    model_input = np.array(image, dtype=np.float32)
+    if model_input.shape != (IMAGE_SIDE, IMAGE_SIDE):
+        raise ValueError(f"expected an image of shape ({IMAGE_SIDE}, {IMAGE_SIDE}), got {model_input.shape}")
+    return model_input
+
+
+def stage_name(index: int, maps: np.ndarray) -> str:
+    channels, height, width = np.shape(maps)
+    return f"stage {index} ({channels} x {height}x{width})"
+
+
+def on_the_ink(cam: np.ndarray, model_input: np.ndarray) -> np.ndarray:
+    """Grad-CAM times the ink, scaled so that its largest value is 1 (all zeros where nothing mattered)."""
+    weight = (cam * np.clip(model_input, 0, 1)).astype(np.float32)
+    top = float(weight.max())
+    return weight / top if top > 0 else weight
+
+
 def normalised(image: np.ndarray) -> np.ndarray:
     """`image` stretched to [0, 1] (its minimum 0, its maximum 1); all zeros when it is flat."""
     image = np.asarray(image, np.float32)
