@@ -1,4 +1,4 @@
-# Two commands do all the set-up:  `make app` (install, then start the app)  and  `make test` (install, run tests).
+# Two commands do all the set-up:  `make app` (install serving, then start the app)  and  `make test` (install, run tests).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -13,7 +13,7 @@ PORT ?= 8501
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-install: $(BIN)/python
+install: $(BIN)/python   # everything: serving, training, fine-tuning, the worker
 	$(BIN)/pip install -e '.[train]'
 
 install-serving: $(BIN)/python   # the app, predict and evaluate on ONNX Runtime: no torch
@@ -26,7 +26,7 @@ install-test: $(BIN)/python
 test: install-test
 	$(BIN)/pytest
 
-app: install
+app: install-serving   # the app needs no torch: ONNX Runtime serves the model and draws Inside the model
 	$(BIN)/digitrec serve --host $(HOST) --port $(PORT)
 
 worker: install   # runs the fine-tunes operators start on the Models page (same database as the app)

@@ -65,20 +65,25 @@ def test_submit_stores_one_submission_per_digit_tied_by_the_number(number_page, 
     assert first.model_version == "fake-v1" and first.prediction.digit == 7
 
 
-def test_a_true_number_of_another_length_is_refused_and_nothing_stored(number_page, repo):
+def test_a_true_number_of_another_length_is_refused_under_the_field_and_nothing_stored(number_page, repo):
     at = put_number(number_page, [FOUR, TWO])
     at.text_input(key="number-label-0").input("421").run()
-    at = submit(at)
 
-    assert "read as 2 digits (77) but the true number 421 has 3" in at.error[0].value
+    reason = "read as 2 digits (77) but the true number 421 has 3"
+    assert reason in at.warning[0].value and not at.error  # said as it is typed, not after a Submit
+    order = [node.type for node in at.main.children.values()]
+    assert order[order.index("text_input") + 1] == "warning", order  # right under the field
+    at = submit(at)  # Submit is off: a click stores nothing
     assert repo.count() == 0 and at.metric[0].value == "77"  # the drawing is still there
+    at.text_input(key="number-label-0").input("42").run()
+    assert not at.warning and "Saved 42" in submit(at).success[0].value
 
 
 def test_letters_in_the_true_number_are_refused(number_page, repo):
     at = put_number(number_page, [FOUR, TWO])
     at.text_input(key="number-label-0").input("4a").run()
     at = submit(at)
-    assert "digits 0-9 only" in at.error[0].value and repo.count() == 0
+    assert "digits 0-9 only" in at.warning[0].value and repo.count() == 0
 
 
 def test_an_unreachable_database_keeps_the_number_on_the_canvas(number_page, repo, monkeypatch):

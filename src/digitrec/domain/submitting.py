@@ -77,6 +77,20 @@ def submit_drawing(
     return repo.add(submission)
 
 
+def check_true_number(reading: NumberReading, true_number: str) -> str:
+    """The true number's digits, stripped; InvalidLabel unless they are digits 0-9, WrongDigitCount (saying
+    what to do) unless there are as many as the reading found."""
+    labels = true_number.strip()
+    if not (labels.isascii() and labels.isdigit()):
+        raise InvalidLabel(f"the true number must be digits 0-9 only, got {true_number!r}")
+    if len(labels) != len(reading.digits):
+        raise WrongDigitCount(
+            f"the drawing was read as {len(reading.digits)} digits ({reading.number}) but the true number "
+            f"{labels} has {len(labels)}: leave more space between the digits, or correct the number"
+        )
+    return labels
+
+
 def submit_number(
     repo: SubmissionWriter,
     reading: NumberReading,
@@ -89,17 +103,10 @@ def submit_number(
     """Store a written number as one submission per digit (its crop as PNG, its label, the model's answer
     for it), tied together by `number_id`; return their ids, leftmost first.
 
-    `true_number` must have as many digits as the reading found, or WrongDigitCount says what to do. Each
-    digit's submit token is `<number_id>-<position>`, so a repeat (a double click, a retry after a digit
-    failed to store) stores nothing twice and completes what is missing."""
-    labels = true_number.strip()
-    if not (labels.isascii() and labels.isdigit()):
-        raise InvalidLabel(f"the true number must be digits 0-9 only, got {true_number!r}")
-    if len(labels) != len(reading.digits):
-        raise WrongDigitCount(
-            f"the drawing was read as {len(reading.digits)} digits ({reading.number}) but the true number "
-            f"{labels} has {len(labels)}: leave more space between the digits, or correct the number"
-        )
+    `true_number` must pass `check_true_number`. Each digit's submit token is `<number_id>-<position>`, so a
+    repeat (a double click, a retry after a digit failed to store) stores nothing twice and completes what
+    is missing."""
+    labels = check_true_number(reading, true_number)
     if len(digit_pngs) != len(reading.digits):
         raise ValueError("one PNG per digit is needed")
     check_rate(repo, validate_visitor(visitor), len(labels))

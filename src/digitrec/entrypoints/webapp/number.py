@@ -20,7 +20,12 @@ from digitrec.domain.errors import (
 )
 from digitrec.domain.numbers import NumberReading, read_number
 from digitrec.domain.preprocessing import EmptyDrawing, ink_map
-from digitrec.domain.submitting import TooManySubmissions, WrongDigitCount, submit_number
+from digitrec.domain.submitting import (
+    TooManySubmissions,
+    WrongDigitCount,
+    check_true_number,
+    submit_number,
+)
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.bars import probability_bars
 from digitrec.entrypoints.webapp.submit_button import submit_button
@@ -95,12 +100,18 @@ def true_number(reading: NumberReading) -> str:
     key = f"number-label-{state.number_round}"
     if not state.get(f"number-typed-{state.number_round}"):
         state[key] = reading.number
-    return st.text_input(
+    typed = st.text_input(
         "True number",
         key=key,
         max_chars=32,
         on_change=lambda: state.update({f"number-typed-{state.number_round}": True}),
     )
+    try:
+        check_true_number(reading, typed)
+    except (WrongDigitCount, InvalidLabel) as exc:  # said under the field, and Submit stays off
+        st.warning(f"Cannot be saved as it is: {exc}.")
+        return None
+    return typed
 
 
 def submit(pixels: np.ndarray, reading: NumberReading, number: str) -> None:
@@ -116,10 +127,10 @@ def submit(pixels: np.ndarray, reading: NumberReading, number: str) -> None:
             visitor(),
         )
     except (WrongDigitCount, InvalidLabel, TooManySubmissions) as exc:
-        banner.error(f"Not saved: {exc}.")
+        refusal.error(f"Not saved: {exc}.")
         return
     except StorageUnavailable as exc:
-        banner.error(f"Your number was not saved: {exc}. It is still on the canvas: try Submit again.")
+        refusal.error(f"Your number was not saved: {exc}. It is still on the canvas: try Submit again.")
         return
     state.number_saved = (number, ids)
     new_number()
@@ -182,7 +193,8 @@ else:
 submit_column, clear_column = st.columns(2)
 with submit_column:
     clicked = submit_button(reading is not None and bool(number), state.number_answers, key="number-submit")
+clear_column.button("Clear", on_click=new_number, key="number-clear", width="stretch")
+refusal = st.empty()  # why a Submit did not store: right under the button
 if clicked:
     submit(pixels, reading, number)
-clear_column.button("Clear", on_click=new_number, key="number-clear", width="stretch")
 st.slider("Brush width", min_value=5, max_value=40, value=16, key="number-brush")
