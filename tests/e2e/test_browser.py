@@ -255,7 +255,7 @@ def test_a_dense_scribble_is_not_taken_for_a_digit(served_app):
         page.wait_for_function(SETTLED, timeout=20_000)  # the page's rerun has finished
         shown = page.inner_text("body")
         assert NOT_A_DIGIT in shown, f"the page says:\n{shown[:2000]}"
-        assert "best guess" in shown and "Predicted digit" not in shown
+        assert "looks most like" in shown and "Predicted digit" not in shown
 
 
 def click_fast(page, locator, times: int, gap_ms: int) -> None:

@@ -69,7 +69,9 @@ def test_registered_versions_keep_lineage_and_metrics_and_promotions_walk_back(u
         assert registry.promote(version).live
     assert [r.version for r in registry.list() if r.live] == ["ft-b"]
 
+    assert registry.rollback_target() == "ft-a"
     assert [registry.rollback().version for _ in range(2)] == ["ft-a", SHIPPED["version"]]
+    assert registry.rollback_target() is None
     with pytest.raises(DigitrecError, match="nothing to roll back to"):
         registry.rollback()
     assert sorted(r.version for r in registry.list()) == sorted(["ft-a", "ft-b", SHIPPED["version"]])

@@ -36,6 +36,9 @@ class FakeRegistry:
     def rollback(self):
         return self._make_live(self.before.pop())
 
+    def rollback_target(self):
+        return self.before[-1] if self.before else None
+
     def _make_live(self, version):
         self.records = [replace(r, live=r.version == version) for r in self.records]
         return self.live()

@@ -158,6 +158,14 @@ def test_a_dot_or_a_tiny_scribble_is_too_small_to_read(points, size, brush, mess
         check_drawing_size(canvas)
 
 
+def test_a_30_pixel_scribble_with_the_default_brush_is_a_blob():
+    rng = np.random.default_rng(3)
+    for _ in range(20):  # what a visitor does to test the app: scribbles a small blob
+        scribble = [tuple(point) for point in rng.uniform(0, 1, (int(rng.integers(4, 20)), 2))]
+        with pytest.raises(TooSmallDrawing, match="dot or a blob, not strokes"):
+            check_drawing_size(render_strokes(scribble, size=25, brush=20, at=(120.0, 120.0)))
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.sampled_from([ONE, SEVEN, EIGHT]), st.floats(60, 250), st.floats(5, 20))
 def test_digits_drawn_at_any_reasonable_size_and_brush_pass_the_size_check(points, size, brush):

@@ -18,6 +18,7 @@ from digitrec.domain.explanations import Explanation, FeatureMaps, feature_grid
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.submissions import Submission
 from digitrec.domain.submitting import RATE_LIMITS
+from digitrec.entrypoints.webapp.bars import TOP_BAR
 from digitrec.entrypoints.webapp.inside_model import GRID_WIDTH, enlarged, stage_picture
 
 
@@ -34,8 +35,8 @@ def metrics(at) -> dict[str, str]:
 
 def bars(at) -> list[tuple[str, float]]:
     """The probability bars on the page: (digit, percent as shown in its tooltip)."""
-    (chart,) = [h.proto.body for h in at.get("html") if 'class="digitrec-bars"' in h.proto.body]
-    return [(d, float(p)) for d, p in re.findall(r'title="(\d): ([\d.]+)%"', chart)]
+    (chart,) = [h.proto.body for h in at.get("html") if 'class="digitrec-bars' in h.proto.body]
+    return [(d, float(p)) for d, p in re.findall(r'title="(\d): ([\d.]+)%', chart)]
 
 
 class SubmitButton:
@@ -147,9 +148,12 @@ def test_a_drawing_that_is_not_a_digit_says_so_with_the_best_guess_and_can_still
     container.classifier.override(not_a_digit_classifier)
     at = draw(app())
     assert "This doesn't look like a digit" in [s.value for s in at.subheader]
-    assert "best guess 4, 38%" in [c.value for c in at.caption]
+    assert "If it is a digit at all, it looks most like a 4." in [c.value for c in at.caption]
+    assert not any("38%" in c.value for c in at.caption)  # no confidence beside "not a digit"
     assert "Predicted digit" not in metrics(at) and "Confidence" not in metrics(at)
-    assert bars(at) == [(str(d), 38.0 if d == 4 else 6.9) for d in range(10)]  # still all ten
+    assert bars(at) == [(str(d), 38.0 if d == 4 else 6.9) for d in range(10)]  # still all ten, but faded
+    (chart,) = [h.proto.body for h in at.get("html") if 'class="digitrec-bars' in h.proto.body]
+    assert 'class="digitrec-bars muted"' in chart and TOP_BAR not in chart and "if it were a digit" in chart
     assert len(at.image) == 1  # and the 28x28 input the model saw
     assert at.segmented_control[0].value is None  # no label is suggested for what may be no digit
     assert submit_button(at).disabled

@@ -129,15 +129,19 @@ def test_an_operator_promotes_a_finished_fine_tune_and_rolls_back(app, container
     version_like_shipped(container, "ft-good", 0.9960)
     finished(container, "ft-good")
     at = sign_in(app("models.py"))
+    assert not [b for b in at.button if b.key == "rollback"]  # nothing was ever promoted: no Roll back
+    assert "Nothing to roll back" in texts(at)
 
     at.button(key="promote-1").click().run()
     assert container.models().live().version == "ft-good"
     assert table(at)["version"].tolist()[1] == "● ft-good"
     assert not [b for b in at.button if b.key == "promote-1"]  # it is live: nothing to promote
 
+    assert at.button(key="rollback").label == f"Roll back to {SHIPPED['version']}"
     at.button(key="rollback").click().run()
     assert container.models().live().version == SHIPPED["version"]
     assert [e.action for e in container.reviews().entries(5)] == ["rollback", "promote"]
+    assert not [b for b in at.button if b.key == "rollback"]
 
 
 def test_promotion_of_a_worse_model_is_refused_with_the_reason(app, container, sign_in):

@@ -78,5 +78,11 @@ class InMemoryModelRegistry:
             self.changes += 1
         return self.live()
 
+    def rollback_target(self) -> str | None:
+        with self._lock:
+            if not self._promotions:
+                return None
+            return self._promotions[-2] if len(self._promotions) > 1 else self._shipped
+
     def _live_version(self) -> str:
         return self._promotions[-1] if self._promotions else self._shipped

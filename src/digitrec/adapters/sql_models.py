@@ -102,28 +102,26 @@ class SqlModelRegistry:
         self.changes += 1
         return self.get(version)
 
+    def rollback_target(self) -> str | None:
+        with self._reading() as connection:
+            standing = standing_promotions(connection)
+        if not standing:
+            return None
+        return standing[1].version if len(standing) > 1 else self._shipped_version
+
     def rollback(self) -> ModelRecord:
         """Undo the newest standing promotion: the one before it is live again (the shipped model after the
         first)."""
         with self._writing() as connection:
             lock_pointer(connection)
-            standing = connection.execute(
-                select(model_promotions.c.id)
-                .where(model_promotions.c.undone_at.is_(None))
-                .order_by(model_promotions.c.id.desc())
-                .limit(2)
-            ).all()
+            standing = standing_promotions(connection)
             if not standing:
                 raise DigitrecError(NOTHING_TO_ROLL_BACK)
             now = datetime.now(UTC)
             connection.execute(
                 update(model_promotions).where(model_promotions.c.id == standing[0].id).values(undone_at=now)
             )
-            before = None
-            if len(standing) > 1:
-                before = connection.execute(
-                    select(model_promotions.c.version).where(model_promotions.c.id == standing[1].id)
-                ).scalar_one()
+            before = standing[1].version if len(standing) > 1 else None
             connection.execute(
                 update(live_model).where(live_model.c.id == 1).values(version=before, changed_at=now)
             )
@@ -214,6 +212,16 @@ class SqlModelRegistry:
                 partial.write_bytes(data)
                 os.replace(partial, target)
         return path
+
+
+def standing_promotions(connection: Connection) -> list[Row[Any]]:
+    """The newest two promotions not undone (id, version), newest first."""
+    return connection.execute(
+        select(model_promotions.c.id, model_promotions.c.version)
+        .where(model_promotions.c.undone_at.is_(None))
+        .order_by(model_promotions.c.id.desc())
+        .limit(2)
+    ).all()
 
 
 def lock_pointer(connection: Connection) -> None:

@@ -245,6 +245,10 @@ class ModelRegistry(Protocol):
         """Make the version that was live before the last promotion live again."""
         ...
 
+    def rollback_target(self) -> str | None:
+        """The version `rollback` would make live now; None when no promotion stands (nothing to undo)."""
+        ...
+
 
 class Plotter(Protocol):
     """Draws a training run's curves and plots, or a confusion matrix; returns the files written."""

@@ -13,18 +13,21 @@ BAR = (
 )
 
 
-def probability_bars(probabilities, where) -> None:
+def probability_bars(probabilities, where, is_digit: bool = True) -> None:
     """The ten probabilities as bars in plain HTML: on screen at once (a chart library would first load, then
     draw), cheap for the browser under load, and the same in both themes. All zero before there is a
-    drawing, so that the page does not jump when the first answer comes."""
-    top = int(np.argmax(probabilities)) if np.max(probabilities) > 0 else -1
+    drawing, so that the page does not jump when the first answer comes. For a drawing that is not a digit
+    they are what the model would say if it were one: faded, all grey, none in the answer's colour."""
+    top = int(np.argmax(probabilities)) if np.max(probabilities) > 0 and is_digit else -1
+    muted, suffix = ("", "") if is_digit else (" muted", " if it were a digit")
     bars = "".join(
         BAR.format(
             digit=d,
             height=max(1.0, 100 * float(p)),
             colour=TOP_BAR if d == top else OTHER_BARS,
-            title=f"{d}: {percent(float(p), 1)}",
+            title=f"{d}: {percent(float(p), 1)}{suffix}",
         )
         for d, p in enumerate(probabilities)
     )
-    where.html(f'<div class="digitrec-bars" role="img" aria-label="probability of each digit">{bars}</div>')
+    label = "probability of each digit" + suffix
+    where.html(f'<div class="digitrec-bars{muted}" role="img" aria-label="{label}">{bars}</div>')

@@ -65,14 +65,14 @@ def label_picked() -> None:
 
 def show_verdict(prediction: Prediction, where) -> None:
     """The predicted digit and its confidence, or, when the model says the drawing doesn't look like a digit,
-    that in their place with the best guess small."""
+    that in their place and which digit it is most like, without a percentage that would contradict it."""
     if prediction.is_digit:
         side_by_side = where.container(horizontal=True, wrap=False)  # on a phone too: one line, not two
         side_by_side.metric("Predicted digit", prediction.digit, width="content")
         side_by_side.metric("Confidence", percent(prediction.confidence, 1), width="content")
         return
     where.subheader("This doesn't look like a digit")
-    where.caption(f"best guess {prediction.digit}, {percent(prediction.confidence, 0)}")
+    where.caption(f"If it is a digit at all, it looks most like a {prediction.digit}.")
 
 
 def recognise_canvas(image_bytes: bytes | None) -> tuple[np.ndarray | None, Recognition | None]:
@@ -87,7 +87,7 @@ def recognise_canvas(image_bytes: bytes | None) -> tuple[np.ndarray | None, Reco
         return pixels, recognise(classifier, pixels)
     except EmptyDrawing:
         return None, None
-    except TooSmallDrawing as exc:
+    except TooSmallDrawing as exc:  # no digit, no bars: nothing a dot would be read as
         st.warning(f"Draw a bigger digit: {exc}.", icon=":material/zoom_in:")
         return pixels, None
     except InvalidImage as exc:
@@ -186,5 +186,8 @@ with details_side:
         preview = np.kron(recognition.model_input, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.float32))
         chart_column, preview_column = st.columns([3, 1])
         preview_column.image(preview, caption="what the model saw", width=preview.shape[1], clamp=True)
-        probability_bars(recognition.prediction.probabilities, chart_column)
+        prediction = recognition.prediction
+        if not prediction.is_digit:
+            chart_column.caption("Not a digit: the bars say which digit it would be, if it were one.")
+        probability_bars(prediction.probabilities, chart_column, prediction.is_digit)
     inside_model(classifier, None if recognition is None else recognition.model_input)

@@ -132,7 +132,16 @@ def outcome(container: Container, job: Job, operator: Operator | None, live: str
 
 
 def rollback_button(container: Container, operator: Operator) -> None:
-    if st.button("Roll back to the previous live version", key="rollback"):
+    """Roll back, offered only when a promotion stands, naming the version it would make live."""
+    try:
+        target = container.models().rollback_target()
+    except DigitrecError as exc:
+        st.caption(f"Roll back is not available now: {exc}")
+        return
+    if target is None:
+        st.caption("Nothing to roll back: no version has been promoted since the shipped model.")
+        return
+    if st.button(f"Roll back to {target}", key="rollback"):
         try:
             record = rollback_version(container.models(), container.reviews(), operator)
         except DigitrecError as exc:

@@ -141,13 +141,15 @@ def digit_details(reading: NumberReading) -> None:
     with st.expander("Each digit's probabilities"):
         for position, digit in enumerate(reading.digits):
             prediction = digit.prediction
-            verdict = "" if prediction.is_digit else " (doesn't look like a digit)"
-            st.caption(
-                f"digit {position + 1}: {prediction.digit} at {percent(prediction.confidence, 1)}{verdict}"
+            answer = (
+                f"{prediction.digit} at {percent(prediction.confidence, 1)}"
+                if prediction.is_digit
+                else f"doesn't look like a digit (most like a {prediction.digit})"
             )
+            st.caption(f"digit {position + 1}: {answer}")
             picture, bars = st.columns([1, 5])
             picture.image(np.kron(digit.model_input, np.ones((2, 2), np.float32)), clamp=True, width=56)
-            probability_bars(prediction.probabilities, bars)
+            probability_bars(prediction.probabilities, bars, prediction.is_digit)
 
 
 if "number_round" not in state:

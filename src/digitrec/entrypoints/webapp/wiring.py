@@ -88,6 +88,7 @@ PAGE_STYLE = """
 .digitrec-bars {{ display: flex; gap: 6px; align-items: flex-end; height: 170px; padding-top: 8px; }}
 .digitrec-bar {{ flex: 1; height: 100%; display: flex; flex-direction: column; justify-content: flex-end; }}
 .digitrec-fill {{ border-radius: 3px 3px 0 0; min-height: 1px; }}
+.digitrec-bars.muted .digitrec-fill {{ opacity: 0.35; }}
 .digitrec-bar span {{ text-align: center; font-size: 0.85rem; padding-top: 4px; opacity: 0.8; }}
 </style>
 """
