@@ -129,10 +129,15 @@ def visitor() -> str:
 
 def unseen_drawing(image_bytes: bytes | None, canvas: str) -> bytes | None:
     """What the canvas keyed `canvas` sent, or None when it is empty or sent the drawing that was just
-    submitted or cleared: the browser may send it again before the clearing reaches it."""
+    submitted or cleared: the browser may send it again before the clearing reaches it. Once it sends
+    anything else (the emptied canvas, a new stroke), the old drawing counts again: the same stroke drawn
+    anew is recognised."""
     sha = hashlib.sha256(image_bytes).hexdigest() if image_bytes is not None else None
     st.session_state[f"{canvas}-sha"] = sha
-    return None if sha is None or sha == st.session_state.get(f"{canvas}-discarded") else image_bytes
+    if sha is None or sha == st.session_state.get(f"{canvas}-discarded"):
+        return None
+    st.session_state.pop(f"{canvas}-discarded", None)
+    return image_bytes
 
 
 def discard_drawing(canvas: str) -> None:
