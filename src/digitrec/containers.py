@@ -95,6 +95,20 @@ def serving_classifier(model_path: str | Path | None, registry, runtime: str, ch
     return LiveClassifier(registry(), runtime, check_every)
 
 
+def nothing_stored_yet(database_url: str, models_dir: str | Path) -> bool:
+    """Whether the database is a SQLite file not created yet, with no older models folder to import (a
+    `live.json`): then nothing was ever promoted, the live model is the shipped one, and `predict` or
+    `evaluate` can read it without creating the database in the current folder."""
+    from sqlalchemy.engine import make_url
+
+    from digitrec.adapters.model_registry import LIVE_FILE
+
+    url = make_url(database_url) if "://" in database_url and not database_url.startswith("memory") else None
+    if url is None or url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return False
+    return not Path(url.database).exists() and not (Path(models_dir) / LIVE_FILE).exists()
+
+
 def torch_trainer(
     data_dir: str | Path, models_dir: str | Path, download: bool, progress: bool, processes: dict | None
 ):

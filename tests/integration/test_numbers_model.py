@@ -106,6 +106,7 @@ def test_predict_json_and_evaluate_numbers(testset, tiles, tmp_path):
     )
     [a, c] = json.loads(predicted.stdout)
     assert a["number"] == "42" and [d["digit"] for d in a["digits"]] == [4, 2]
+    assert a["digit"] is None and a["is_digit"] is None and a["confidence"] is None  # nothing beside "42"
     x0, y0, x1, y1 = a["digits"][0]["box"]
     assert 15 <= x0 < x1 <= a["digits"][1]["box"][0] and y0 < y1 and a["digits"][0]["is_digit"] is True
     assert c["number"] == "7" and c["digit"] == 7 and len(c["digits"]) == 1

@@ -184,3 +184,24 @@ def test_the_styles_set_draws_every_style_in_every_form_and_bench_trust_tallies_
     tallied = trust.tally(tmp_path / "styles", names, labels == 1, trust.style)
     assert len(tallied) == 3 * styles  # each style once as a canvas drawing, an 8x8 and a 16x16 scan
     assert tallied["1 long flag / scan16bin"] == (1, 1) and tallied["9 curled tail / canvas"] == (0, 1)
+
+
+def test_predict_and_evaluate_in_a_fresh_folder_leave_no_database_behind(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("DIGITREC_DATABASE_URL", "DIGITREC_MODEL", "DIGITREC_MODELS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    pixels = np.zeros((280, 280), np.uint8)
+    pixels[60:220, 125:150] = 255
+    from PIL import Image
+
+    Image.fromarray(pixels).save(tmp_path / "one.png")
+    (tmp_path / "labels.csv").write_text("file,label\none.png,1\n")
+
+    predicted = CliRunner().invoke(cli, ["predict", "--json", "one.png"], obj=Container())
+    evaluated = CliRunner().invoke(cli, ["evaluate", "."], obj=Container())
+
+    assert predicted.exit_code == 0 and json.loads(predicted.stdout)[0]["digit"] == 1, predicted.output
+    assert evaluated.exit_code == 0 and "accuracy 100.00%" in evaluated.stdout, evaluated.output
+    assert json.loads(predicted.stdout)[0] and not (tmp_path / "digitrec.db").exists()
+    listed = CliRunner().invoke(cli, ["models", "list"], obj=Container())  # the registry itself makes one
+    assert listed.exit_code == 0 and (tmp_path / "digitrec.db").exists()

@@ -46,8 +46,8 @@ def predict(
     does not look like a digit (is_digit false in --json; digit and confidence are then the best guess).
     A drawing of several digits prints `IMAGE: number 42 (4: 99.9%, 2: 98.1%)`. --json gives every image's
     `number` (its digits left to right; "7" for a single digit) and `digits` (each one's digit, confidence,
-    is_digit and box [x0, y0, x1, y1] in image pixels, x1 and y1 exclusive) besides the single-digit
-    fields."""
+    is_digit and box [x0, y0, x1, y1] in image pixels, x1 and y1 exclusive); its single-digit fields
+    (digit, confidence, probabilities, is_digit) are null when the drawing holds several digits."""
     from digitrec.domain.numbers import read_number
     from digitrec.domain.recognition import recognise
 
@@ -62,13 +62,14 @@ def predict(
             click.echo(f"{path}: error: {exc}", err=True)
             failed += 1
             continue
+        single = len(reading.digits) == 1  # else the whole drawing's digit fields would contradict `number`
         results.append(
             {
                 "file": str(path),
-                "digit": prediction.digit,
-                "confidence": prediction.confidence,
-                "probabilities": list(prediction.probabilities),
-                "is_digit": prediction.is_digit,
+                "digit": prediction.digit if single else None,
+                "confidence": prediction.confidence if single else None,
+                "probabilities": list(prediction.probabilities) if single else None,
+                "is_digit": prediction.is_digit if single else None,
                 "number": reading.number,
                 "digits": [digit.as_dict() for digit in reading.digits],
             }
