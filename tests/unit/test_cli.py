@@ -204,3 +204,19 @@ def test_times_are_shown_in_words():
     assert moment("2026-12-02T14:52:11+00:00") == "2 December 2026, 14:52 UTC"
     assert moment("2026-12-02T15:52:11+01:00") == "2 December 2026, 14:52 UTC"
     assert moment(None) == "an unknown time" and moment("last week") == "last week"
+
+
+def test_times_are_said_in_words_a_person_reads_at_a_glance():
+    from datetime import UTC, datetime, timedelta
+
+    from digitrec.entrypoints.formatting import ago
+
+    now = datetime(2026, 12, 7, 15, 30, tzinfo=UTC)
+    said = [
+        ago(now - delta, now)
+        for delta in (timedelta(seconds=20), timedelta(minutes=12), timedelta(hours=3), timedelta(days=1))
+    ]
+    assert said == ["just now", "12 min ago", "today 12:30", "yesterday 15:30"]
+    assert ago(datetime(2026, 12, 2, 14, 52, tzinfo=UTC), now) == "2 Dec 14:52"
+    assert ago(datetime(2025, 12, 2, 14, 52), now) == "2 Dec 2025"  # a naive time is taken as UTC
+    assert ago(None, now) == "-"

@@ -327,11 +327,20 @@ def test_opened_it_shows_the_top_three_the_input_beside_its_saliency_and_each_st
 
 
 def test_the_pictures_have_square_pixels_and_one_pixel_gaps():
-    maps = np.random.default_rng(0).random((64, 7, 7), dtype=np.float32)
-    picture = stage_picture(FeatureMaps("stage 3 (64 x 7x7)", maps))
-    assert picture.shape == (3 * (4 * 7 + 3), 3 * (16 * 7 + 15))  # 16 maps to a row, each pixel 3x3
+    maps = np.random.default_rng(0).random((128, 7, 7), dtype=np.float32)
+    picture = stage_picture(FeatureMaps("stage 3 (128 x 7x7)", maps))
+    assert picture.shape == (3 * (8 * 7 + 7), 3 * (16 * 7 + 15))  # 16 maps to a row, each pixel 3x3
     assert picture.shape[1] <= GRID_WIDTH
     np.testing.assert_array_equal(picture, enlarged(feature_grid(maps, 16), 3))
+
+
+@pytest.mark.parametrize(("count", "side"), [(32, 14), (64, 14), (128, 7)])
+def test_every_stage_of_the_shipped_network_draws_its_maps_big_enough_to_see(count, side):
+    maps = np.random.default_rng(0).random((count, side, side), dtype=np.float32)
+    picture = stage_picture(FeatureMaps(f"stage ({count} x {side}x{side})", maps))
+    columns = 8 if count <= 64 else 16
+    scale = picture.shape[1] // (columns * (side + 1) - 1)  # screen pixels per map pixel
+    assert scale >= 3 and picture.shape[1] <= GRID_WIDTH  # stage 2's 64 maps were drawn 1:1, 15 px each
     assert enlarged(np.array([[0.0, 1.0]]), 2).tolist() == [[0.0, 0.0, 1.0, 1.0]] * 2
 
 

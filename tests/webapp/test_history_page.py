@@ -33,7 +33,7 @@ def test_rows_are_newest_first_with_every_column(app, seed):
         "cnn-b",
     )
     assert abs(newest["confidence"] - 0.82) < 1e-9
-    assert str(newest["time"]).startswith("2026-11-24 11:59")
+    assert newest["when"] == "24 Nov 11:59"  # a time in words, whole (it was cut to "2026-11-24 11")
     thumbnail = newest["drawing"]
     assert thumbnail.startswith("data:image/png;base64,")
     assert decode_image(base64.b64decode(thumbnail.split(",", 1)[1])).shape[:2] == (280, 280)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,14 +17,34 @@ def percent(value: float | None, places: int = 2) -> str:
 def moment(iso: str | None) -> str:
     """An ISO 8601 time as a person reads it: `2 December 2026, 14:52 UTC` ('an unknown time' for None or
     text that is not a time)."""
-    from datetime import UTC, datetime
-
     try:
         when = datetime.fromisoformat(iso or "")
     except ValueError:
         return iso or "an unknown time"
     when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
     return f"{when.day} {when:%B %Y, %H:%M} UTC"
+
+
+def ago(when: datetime | None, now: datetime | None = None) -> str:
+    """A past time as a person reads it at a glance, in UTC: `just now`, `12 min ago`, `today 14:52`,
+    `yesterday 09:05`, `2 Dec 14:52`, `2 Dec 2025` (`-` for None)."""
+    if when is None:
+        return "-"
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    seconds = (now - when).total_seconds()
+    if -60 < seconds < 60:
+        return "just now"
+    if 0 < seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    days = (now.date() - when.date()).days
+    if days == 0:
+        return f"today {when:%H:%M}"
+    if days == 1:
+        return f"yesterday {when:%H:%M}"
+    if when.year == now.year:
+        return f"{when.day} {when:%b %H:%M}"
+    return f"{when.day} {when:%b %Y}"
 
 
 def run_summary(run: TrainingRun) -> list[str]:

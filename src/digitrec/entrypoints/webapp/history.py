@@ -4,6 +4,7 @@ The ones sent from this browser tab (also before a reload) are marked "yours".""
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 import numpy as np
 import streamlit as st
@@ -12,9 +13,11 @@ from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.ports import ImageCodec
 from digitrec.domain.preprocessing import ink_map
 from digitrec.domain.submitting import history_page, history_rows
+from digitrec.entrypoints.formatting import ago
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style, visitor
 
 PAGE_SIZE = 10
+ROW_HEIGHT = 56
 
 
 def thumbnail(png: bytes) -> str:
@@ -57,6 +60,7 @@ st.caption(f"{page.total} {noun}{'s' * (page.total != 1)}, newest first: page {p
 # The labels come right after the drawing, so that they are on screen on a phone too. A written number is one
 # row: its digits' crops side by side, its labels and predictions as numbers.
 images = get_container().images()
+now = datetime.now(UTC)
 rows = [
     {
         "drawing": thumbnail(side_by_side(images, [s.image_png for s in row.submissions])),
@@ -65,26 +69,29 @@ rows = [
         "yours": "yours" if (row.submissions[0].submit_token or "").startswith(mine) else "",
         "confidence": row.confidence,
         "correct": row.correct,
+        "when": ago(row.submissions[0].created_at, now),
         "id": row.submissions[0].id,
         "version": row.submissions[0].model_version,
-        "time": row.submissions[0].created_at,
     }
     for row in history_rows(page.submissions)
 ]
+# Every row on screen at once (no scroll box inside the page), each column wide enough for what it holds at
+# 1280 px with the sidebar open; on a phone the table scrolls sideways, label and prediction first.
 st.dataframe(
     rows,
     hide_index=True,
-    row_height=56,
+    row_height=ROW_HEIGHT,
+    height=ROW_HEIGHT * (len(rows) + 1) + 3,
     column_config={
-        "id": st.column_config.NumberColumn("#", format="%d"),
-        "true label": st.column_config.TextColumn("label", width="small"),
-        "predicted": st.column_config.TextColumn("predicted", width="small"),
-        "version": st.column_config.TextColumn("model version"),
-        "yours": st.column_config.TextColumn("", width="small", help="sent from this browser tab"),
-        "drawing": st.column_config.ImageColumn("drawing"),
-        "confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent"),
-        "correct": st.column_config.CheckboxColumn("correct"),
-        "time": st.column_config.DatetimeColumn("time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+        "drawing": st.column_config.ImageColumn("drawing", width=64),
+        "true label": st.column_config.TextColumn("label", width=56),
+        "predicted": st.column_config.TextColumn("predicted", width=80),
+        "yours": st.column_config.TextColumn("yours", width=56, help="sent from this browser tab"),
+        "confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent", width=110),
+        "correct": st.column_config.CheckboxColumn("correct", width=64),
+        "when": st.column_config.TextColumn("when (UTC)", width=130),
+        "id": st.column_config.NumberColumn("#", format="%d", width=56),
+        "version": st.column_config.TextColumn("model version", width=230),
     },
 )
 st.pagination(page.pages, key=f"history-page-{mistakes_only}")

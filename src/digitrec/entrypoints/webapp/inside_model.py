@@ -25,9 +25,7 @@ from digitrec.entrypoints.webapp.wiring import show_missing_model
 
 TOGGLE_KEY = "inside_model"
 IMAGE_SCALE = 5  # the 28x28 input and its saliency, shown at 140x140 with square pixels
-GRID_WIDTH = (
-    384  # at most this wide, in pixels, each stage's grid of feature maps (the shipped model's: 357, 381)
-)
+GRID_WIDTH = 384  # at most this wide, in pixels, each stage's grid of feature maps (the shipped model's: 360)
 INTRO = (
     "Left, the 28x28 image the network saw; right, in orange, the strokes that drove its answer "
     "(Grad-CAM of the last stage). Below, what each convolution stage computes: one square per filter, "
@@ -41,8 +39,9 @@ def enlarged(image: np.ndarray, scale: int) -> np.ndarray:
 
 
 def stage_picture(stage: FeatureMaps) -> np.ndarray:
-    """A stage's maps as a grid, 8 to a row (16 when there are more than 32), enlarged to fit GRID_WIDTH."""
-    grid = feature_grid(stage.maps, columns=8 if len(stage.maps) <= 32 else 16)
+    """A stage's maps as a grid, enlarged to fit GRID_WIDTH: 8 to a row (16 when there are more than 64),
+    so that a 14x14 map is drawn about 45 px wide and a 7x7 one about 24 px, big enough to see."""
+    grid = feature_grid(stage.maps, columns=8 if len(stage.maps) <= 64 else 16)
     return enlarged(grid, max(1, GRID_WIDTH // grid.shape[1]))
 
 

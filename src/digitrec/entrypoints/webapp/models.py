@@ -4,12 +4,14 @@ an operator, fine-tunes started here and run by `digitrec worker`, promotion and
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from digitrec.domain.curves import fit_diagnosis
 from digitrec.domain.errors import DigitrecError, StorageUnavailable
 from digitrec.domain.training import ModelRecord
-from digitrec.entrypoints.formatting import percent
+from digitrec.entrypoints.formatting import ago, percent
 from digitrec.entrypoints.webapp.charts import confusion_heat_map, curves_chart, digit_difference_chart
 from digitrec.entrypoints.webapp.fine_tunes import fine_tune_section, per_digit_view
 from digitrec.entrypoints.webapp.operators import current_operator
@@ -17,6 +19,8 @@ from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
 
 def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[int, float]]) -> None:
+    """Every version, one row each, every column wide enough for its header and values at 1280 px with the
+    sidebar open (on a phone the table scrolls sideways, the version first)."""
     rows = []
     for r in records:
         n, accuracy = live_accuracy.get(r.version, (0, None))
@@ -24,20 +28,41 @@ def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[in
             {
                 "version": ("● " if r.live else "") + r.version,
                 "parent": r.parent or "-",
-                "created": (r.created_at or "-")[:16].replace("T", " "),
-                "trained on": f"MNIST + {r.submissions_used} submissions" if r.submissions_used else "MNIST",
+                "created": ago(created_time(r.created_at)),
+                "trained on": f"MNIST + {r.submissions_used}" if r.submissions_used else "MNIST",
                 "MNIST test": percent(r.test_accuracy),
-                "held-out submissions": percent(r.heldout_accuracy),
+                "held-out": percent(r.heldout_accuracy),
                 "canvas set": percent(r.canvas_accuracy),
                 "live accuracy": f"{percent(accuracy)} of {n}" if n else "-",
             }
         )
-    st.dataframe(rows, hide_index=True, width="stretch")
-    st.caption(
-        "● live. Held-out submissions: the share of submissions fine-tuning never trains on. Canvas set: "
-        "the MNIST test digits drawn as on the canvas, the same drawings for every version. Live accuracy: "
-        "on the submissions made while the version answered."
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "version": st.column_config.TextColumn("version", width=230),
+            "parent": st.column_config.TextColumn("parent", width=200),
+            "created": st.column_config.TextColumn("created (UTC)", width=115),
+            "trained on": st.column_config.TextColumn("trained on", width=110, help="MNIST + submissions"),
+            "MNIST test": st.column_config.TextColumn("MNIST test", width=90),
+            "held-out": st.column_config.TextColumn("held-out", width=80),
+            "canvas set": st.column_config.TextColumn("canvas set", width=85),
+            "live accuracy": st.column_config.TextColumn("live accuracy", width=120),
+        },
     )
+    st.caption(
+        "● live. Trained on: MNIST and how many submissions. Held-out: the share of submissions fine-tuning "
+        "never trains on. Canvas set: the MNIST test digits drawn as on the canvas, the same drawings for "
+        "every version. Live accuracy: on the submissions made while the version answered."
+    )
+
+
+def created_time(iso: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
 
 
 def curves_of(record: ModelRecord) -> None:
