@@ -438,3 +438,139 @@ def test_submit_disables_itself_the_moment_it_is_clicked_until_the_answer(served
         draw(page, canvas, ONE)
         expect(page.get_by_role("button", name="Submit")).to_be_enabled()
     assert stored_rows(database) == [(1, 7)]
+
+
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+BLOB = [(130, 130), (160, 140), (135, 155), (158, 128), (140, 160), (150, 132)]  # a 30-px scribble
+
+
+def within(box: dict, outer: dict, slack: float = 1.0) -> bool:
+    return (
+        outer["x"] - slack <= box["x"]
+        and box["x"] + box["width"] <= outer["x"] + outer["width"] + slack
+        and outer["y"] - slack <= box["y"]
+        and box["y"] + box["height"] <= outer["y"] + outer["height"] + slack
+    )
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_the_labels_the_results_and_both_buttons_fit_the_screen(served_app, screen):
+    url, _database = served_app
+    viewport, phone = (PHONE, True) if screen == "phone" else (DESKTOP, False)
+    screen_box = {"x": 0, "y": 0, **viewport}
+    with draw_page(url, viewport=viewport, touch=phone) as (page, canvas):
+        if phone:
+            touch_stroke(page, canvas, SEVEN)
+            page.wait_for_function(PREDICTION_SHOWN, timeout=30_000)
+            page.wait_for_function(SETTLED, timeout=20_000)
+        else:
+            draw(page, canvas, SEVEN)
+
+        group = page.get_by_role("radiogroup", name="True label").bounding_box()
+        boxes = [label_option(page, digit).bounding_box() for digit in range(10)]
+        rows = sorted({round(box["y"]) for box in boxes})
+        assert len(rows) == (2 if phone else 1), f"labels in rows at {rows}"  # 5 + 5, or all ten in one
+        assert max(b["width"] for b in boxes) - min(b["width"] for b in boxes) <= 1.5, boxes  # equal buttons
+        for digit, box in enumerate(boxes):  # none clipped by the group, none off the screen
+            assert within(box, group) and within(box, screen_box), f"label {digit} cut off: {box}, {group}"
+        for name in ("Submit", "Clear"):
+            button = page.get_by_role("button", name=name).bounding_box()
+            assert within(button, screen_box), f"{name} is not wholly on screen: {button}"
+        bars = page.locator(".digitrec-bars").locator("visible=true")
+        seen = page.locator("[data-testid='stImage']").locator("visible=true").first
+        assert bars.count() == 1, "one set of bars for this screen"
+        assert within(bars.bounding_box(), screen_box), "the probabilities are off screen"
+        assert within(seen.bounding_box(), screen_box), "what the model saw is off screen"
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_a_small_blob_gets_no_digit_but_a_request_for_a_bigger_one(served_app, screen):
+    url, _database = served_app
+    viewport = PHONE if screen == "phone" else DESKTOP
+    asked = "() => document.body.innerText.includes('Draw a bigger digit')"
+    with draw_page(url, viewport=viewport) as (page, canvas):
+        draw(page, canvas, BLOB, shown=asked)
+        text = page.inner_text("body")
+        assert "Predicted digit" not in text and "Confidence" not in text
+        assert text.count("bigger digit") == 1  # said once, not "...: draw a bigger digit" again
+
+
+def test_a_number_that_cannot_be_saved_says_why_next_to_its_field(served_app):
+    from playwright.sync_api import expect
+
+    url, database = served_app
+    with draw_page(url, viewport=DESKTOP) as (page, _canvas):
+        page.get_by_role("link", name="Number").click()
+        wide = page.locator(".st-key-number-canvas canvas.upper-canvas")
+        expect(wide).to_be_visible()
+        box = wide.bounding_box()
+        for x0 in (150, 420):  # a 4-ish and a 2-ish, far apart: two digits
+            page.mouse.move(box["x"] + x0, box["y"] + 60)
+            page.mouse.down()
+            for x, y in ((x0, 170), (x0 + 90, 170), (x0 + 70, 60), (x0 + 70, 230)):
+                page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
+            page.mouse.up()
+            page.wait_for_function(SETTLED, timeout=20_000)
+        field = page.get_by_label("True number")
+        expect(field).to_be_visible()
+        field.fill("421")
+        field.press("Enter")
+        reason = page.get_by_text("but the true number 421 has 3")
+        expect(reason).to_be_visible()
+        where, field_box = reason.bounding_box(), field.bounding_box()
+        assert within(where, {"x": 0, "y": 0, **DESKTOP}), f"the reason is out of sight: {where}"
+        assert 0 < where["y"] - field_box["y"] < 150, "the reason is not next to the field"
+    assert stored_rows(database) == []
+
+
+def test_history_shows_a_whole_page_of_ten_without_a_scroll_box(served_app):
+    from playwright.sync_api import expect
+
+    from digitrec.containers import Container
+    from digitrec.domain.predictions import Prediction
+    from digitrec.domain.submissions import Submission
+
+    url, database = served_app
+    container = Container()
+    container.config.from_dict({"database_url": f"sqlite:///{database}"})
+    repo = container.submissions()  # the schema migrated, as the server does it
+    png = io.BytesIO()
+    Image.fromarray(np.zeros((280, 280), np.uint8)).save(png, format="PNG")
+    for digit in range(12):
+        probabilities = np.full(10, 0.01)
+        probabilities[digit % 10] = 0.91
+        repo.add(
+            Submission(
+                image_png=png.getvalue(),
+                model_input=np.zeros((28, 28), np.float32),
+                prediction=Prediction.from_probabilities(probabilities),
+                label=digit % 10,
+                model_version="digitnet-20261202-145211-s0",
+            )
+        )
+    with draw_page(url, viewport=DESKTOP) as (page, _canvas):
+        page.get_by_role("link", name="History").click()
+        expect(page.get_by_text("12 submissions, newest first")).to_be_visible()
+        grid = page.get_by_test_id("stDataFrame")
+        expect(grid).to_be_visible()
+        page.wait_for_function(SETTLED, timeout=20_000)
+        scroller = grid.locator(".dvn-scroller").first
+        inner, shown = scroller.evaluate("e => [e.scrollHeight, e.clientHeight]")
+        assert inner <= shown + 2, f"the table scrolls inside the page: {inner} px in {shown}"
+        assert grid.bounding_box()["height"] >= 11 * 56, "fewer than ten rows and the header on show"
+        wide, room = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert wide <= room + 2, f"the columns do not fit at 1280 px: {wide} px in {room}"
+
+
+def test_the_models_table_fits_1280_pixels(served_app):
+    from playwright.sync_api import expect
+
+    url, _database = served_app
+    with draw_page(url, viewport=DESKTOP) as (page, _canvas):
+        page.get_by_role("link", name="Models").click()
+        grid = page.get_by_test_id("stDataFrame").first
+        expect(grid).to_be_visible()
+        page.wait_for_function(SETTLED, timeout=20_000)
+        wide, room = grid.locator(".dvn-scroller").first.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert wide <= room + 2, f"the versions table is cut at 1280 px: {wide} px in {room}"

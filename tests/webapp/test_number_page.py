@@ -71,7 +71,7 @@ def test_a_true_number_of_another_length_is_refused_under_the_field_and_nothing_
 
     reason = "read as 2 digits (77) but the true number 421 has 3"
     assert reason in at.warning[0].value and not at.error  # said as it is typed, not after a Submit
-    order = [node.type for node in at.main.children.values()]
+    order = [node.type for node in at.columns[0].children.values()]  # beside the boxed drawing
     assert order[order.index("text_input") + 1] == "warning", order  # right under the field
     at = submit(at)  # Submit is off: a click stores nothing
     assert repo.count() == 0 and at.metric[0].value == "77"  # the drawing is still there

@@ -75,6 +75,20 @@ def show_verdict(prediction: Prediction, where) -> None:
     where.caption(f"If it is a digit at all, it looks most like a {prediction.digit}.")
 
 
+def results(recognition: Recognition, bars_at=st, preview_at=st, compact: bool = False) -> None:
+    """The ten probabilities and the 28x28 image the model saw: beside the canvas on a wide screen, under
+    the verdict on a phone (`compact`: smaller, the drawing's own column; CSS shows one or the other)."""
+    prediction = recognition.prediction
+    scale = PREVIEW_SCALE // 2 if compact else PREVIEW_SCALE
+    preview = np.kron(recognition.model_input, np.ones((scale, scale), np.float32))
+    if not prediction.is_digit and not compact:
+        bars_at.caption("Not a digit: the bars say which digit it would be, if it were one.")
+    probability_bars(prediction.probabilities, bars_at, prediction.is_digit)
+    preview_at.image(
+        preview, caption=None if compact else "what the model saw", width=preview.shape[1], clamp=True
+    )
+
+
 def recognise_canvas(image_bytes: bytes | None) -> tuple[np.ndarray | None, Recognition | None]:
     """The canvas's pixels and what the model makes of them; (pixels, None) after saying on the page why
     there is no answer (too small to read, unreadable, no model); (None, None) when the canvas is empty or
@@ -168,14 +182,16 @@ with drawing_side:
     else:
         state.pop("saved_id", None)
         show_verdict(recognition.prediction, st)
+        with st.container(key="phone-results", horizontal=True, vertical_alignment="bottom"):
+            results(recognition, compact=True)
         label = choose_label(recognition.prediction)
-    submit_column, clear_column = st.columns(2)
+    buttons = st.container(horizontal=True)  # side by side on a phone too (columns would stack)
     ready = recognition is not None and label is not None
-    with submit_column:
+    with buttons:
         clicked = submit_button(ready, state.submit_answers)
     if clicked:
         submit(recognition, pixels, label)
-    clear_column.button("Clear", on_click=new_canvas, key="clear", width="stretch")
+    buttons.button("Clear", on_click=new_canvas, key="clear", width="stretch")
     st.slider("Brush width", min_value=5, max_value=40, value=20, key="brush")
 
 with details_side:
@@ -183,11 +199,7 @@ with details_side:
         st.caption("What the model saw and the ten probabilities appear here.")
         probability_bars(np.zeros(NUM_CLASSES), st)
     else:
-        preview = np.kron(recognition.model_input, np.ones((PREVIEW_SCALE, PREVIEW_SCALE), np.float32))
-        chart_column, preview_column = st.columns([3, 1])
-        preview_column.image(preview, caption="what the model saw", width=preview.shape[1], clamp=True)
-        prediction = recognition.prediction
-        if not prediction.is_digit:
-            chart_column.caption("Not a digit: the bars say which digit it would be, if it were one.")
-        probability_bars(prediction.probabilities, chart_column, prediction.is_digit)
+        with st.container(key="details-results"):
+            chart_column, preview_column = st.columns([3, 1])
+            results(recognition, chart_column, preview_column)
     inside_model(classifier, None if recognition is None else recognition.model_input)

@@ -87,11 +87,11 @@ st.dataframe(
         "true label": st.column_config.TextColumn("label", width=56),
         "predicted": st.column_config.TextColumn("predicted", width=80),
         "yours": st.column_config.TextColumn("yours", width=56, help="sent from this browser tab"),
-        "confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent", width=110),
+        "confidence": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent", width=100),
         "correct": st.column_config.CheckboxColumn("correct", width=64),
         "when": st.column_config.TextColumn("when (UTC)", width=130),
         "id": st.column_config.NumberColumn("#", format="%d", width=56),
-        "version": st.column_config.TextColumn("model version", width=230),
+        "version": st.column_config.TextColumn("model version", width=200),
     },
 )
 st.pagination(page.pages, key=f"history-page-{mistakes_only}")

@@ -20,14 +20,14 @@ from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
 def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[int, float]]) -> None:
     """Every version, one row each, every column wide enough for its header and values at 1280 px with the
-    sidebar open (on a phone the table scrolls sideways, the version first)."""
+    sidebar open (on a phone the table scrolls sideways, the version first). Each version's parent is said
+    under the version picker."""
     rows = []
     for r in records:
         n, accuracy = live_accuracy.get(r.version, (0, None))
         rows.append(
             {
                 "version": ("● " if r.live else "") + r.version,
-                "parent": r.parent or "-",
                 "created": ago(created_time(r.created_at)),
                 "trained on": f"MNIST + {r.submissions_used}" if r.submissions_used else "MNIST",
                 "MNIST test": percent(r.test_accuracy),
@@ -41,14 +41,13 @@ def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[in
         hide_index=True,
         width="stretch",
         column_config={
-            "version": st.column_config.TextColumn("version", width=230),
-            "parent": st.column_config.TextColumn("parent", width=200),
-            "created": st.column_config.TextColumn("created (UTC)", width=115),
-            "trained on": st.column_config.TextColumn("trained on", width=110, help="MNIST + submissions"),
+            "version": st.column_config.TextColumn("version", width=205),
+            "created": st.column_config.TextColumn("created (UTC)", width=110),
+            "trained on": st.column_config.TextColumn("trained on", width=100, help="MNIST + submissions"),
             "MNIST test": st.column_config.TextColumn("MNIST test", width=90),
-            "held-out": st.column_config.TextColumn("held-out", width=80),
+            "held-out": st.column_config.TextColumn("held-out", width=75),
             "canvas set": st.column_config.TextColumn("canvas set", width=85),
-            "live accuracy": st.column_config.TextColumn("live accuracy", width=120),
+            "live accuracy": st.column_config.TextColumn("live accuracy", width=115),
         },
     )
     st.caption(
@@ -104,6 +103,11 @@ chosen = by_version[
     st.selectbox("Version", list(by_version), index=list(by_version).index(live), key="version")
 ]
 
+st.caption(
+    f"{chosen.version} was fine-tuned from {chosen.parent}."
+    if chosen.parent
+    else f"{chosen.version} was trained from scratch."
+)
 if chosen.per_digit:
     st.subheader(f"{chosen.version} against its parent {chosen.parent}, digit by digit")
     per_digit_view(chosen.per_digit, key="chosen")

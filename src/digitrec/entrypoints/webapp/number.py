@@ -185,13 +185,16 @@ if reading is None:
         st.info(HINT)
 else:
     state.pop("number_saved", None)
-    result, preview = st.columns([1, 3])
+    # What was read, the True number and why it cannot be saved (if so) side by side with the boxed drawing,
+    # so that all of it is on a 1280x900 screen with the canvas.
+    result, preview = st.columns([2, 3])
     result.metric("Read as", reading.number)
     if not reading.all_digits:
         result.caption("Some pieces don't look like digits: their best guesses are shown.")
+    with result:
+        number = true_number(reading)
     preview.image(boxed(pixels, reading), caption="each digit the model read, boxed", width="stretch")
     digit_details(reading)
-    number = true_number(reading)
 submit_column, clear_column = st.columns(2)
 with submit_column:
     clicked = submit_button(reading is not None and bool(number), state.number_answers, key="number-submit")

@@ -90,6 +90,24 @@ PAGE_STYLE = """
 .digitrec-fill {{ border-radius: 3px 3px 0 0; min-height: 1px; }}
 .digitrec-bars.muted .digitrec-fill {{ opacity: 0.35; }}
 .digitrec-bar span {{ text-align: center; font-size: 0.85rem; padding-top: 4px; opacity: 0.8; }}
+/* The True label: ten equal buttons in one row, five in two on a phone; none clipped at either edge. */
+[class*="st-key-label-"] [role="radiogroup"] {{
+    display: grid; grid-template-columns: repeat(10, minmax(0, 1fr)); width: 100%;
+}}
+[class*="st-key-label-"] [role="radiogroup"] > button {{
+    width: auto; min-width: 0; margin: 0; padding-left: 0 !important; padding-right: 0 !important;
+}}
+/* Results under the verdict: on a phone only, where the details column would come below the fold. */
+.st-key-phone-results {{ display: none; }}
+.st-key-phone-results .digitrec-bars {{ height: 64px; padding-top: 0; }}
+@media (max-width: 640px) {{
+    [class*="st-key-label-"] [role="radiogroup"] {{ grid-template-columns: repeat(5, minmax(0, 1fr)); }}
+    .st-key-phone-results {{ display: flex; }}
+    .st-key-details-results {{ display: none; }}
+    .stMainBlockContainer {{ padding-top: 3.5rem; }}
+    [data-testid="stHeading"] h1 {{ font-size: 1.6rem !important; padding: 0 !important; }}
+    [data-testid="stMetricValue"] {{ font-size: 1.6rem !important; }}
+}}
 </style>
 """
 FRAME = {"light": "#d0d3da", "dark": "#6b7280"}
