@@ -1,5 +1,5 @@
 # digitrec's images, from one Dockerfile:
-#   serving   the app, predict and evaluate on ONNX Runtime: no torch (about 0.7 GB installed)
+#   serving   the app, predict and evaluate on ONNX Runtime: no torch
 #   training  serving plus torch: train, finetune and the fine-tune worker
 #
 #   docker build --target serving  -t digitrec-serving .
@@ -22,7 +22,11 @@ COPY pyproject.toml README.md /src/
 COPY src /src/src
 
 FROM base AS serving
-RUN pip install /src && rm -rf /src
+# No bytecode (Python compiles what it imports, once, into memory), and nothing the app never runs: pip
+# itself, the packages' test suites and C headers.
+RUN pip install --no-compile /src && rm -rf /src \
+ && pip uninstall --yes pip setuptools \
+ && find /opt/digitrec -depth -type d \( -name tests -o -name __pycache__ -o -name include \) -exec rm -rf {} +
 # Where a standalone container keeps its SQLite database and the registry's local copies of model versions.
 WORKDIR /var/lib/digitrec
 USER digitrec
