@@ -4,6 +4,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Modules whose tests train or fine-tune a model for more than a few seconds: the `training` tier.
+TRAINING_MODULES = {"test_training.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give out the tiers `make check` leaves out: `postgres` to every test that uses a PostgreSQL server
+    (a postgres fixture, or a storage backend parametrised as "postgresql"), `training` to the modules that
+    train. `browser` and `docker` are set by their modules."""
+    for item in items:
+        params = item.callspec.params.values() if hasattr(item, "callspec") else ()
+        if "postgresql" in params or any(name.startswith("postgres") for name in item.fixturenames):
+            item.add_marker(pytest.mark.postgres)
+        if item.path.name in TRAINING_MODULES:
+            item.add_marker(pytest.mark.training)
 
 
 @pytest.fixture(autouse=True)

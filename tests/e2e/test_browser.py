@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -21,6 +21,8 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS, ONE, SEVEN, draw, draw_page, l
 
 from model_files import version_like_shipped
 
+pytestmark = [pytest.mark.docker, pytest.mark.browser]
+
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = "digitrec-test"
 

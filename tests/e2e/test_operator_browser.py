@@ -35,7 +35,7 @@ from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.submissions import Submission
 from digitrec.domain.submitting import RATE_LIMITS
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.browser
 PASSWORD = "e2e operator password"
 MISLABELLED = (3, 17, 29)  # drawings submitted with a wrong label: the Review page lists them
 

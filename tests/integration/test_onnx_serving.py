@@ -101,7 +101,7 @@ at.toggle(key="inside_model").set_value(True).run()
 shown = {
     "metrics": {m.label: m.value for m in at.metric},
     "info": [i.value for i in at.info],
-    "pictures": [caption for image in at.image for caption in image.captions],
+    "pictures": [caption for image in at.image for caption in image.captions if caption],
 }
 for page in ("number.py", "history.py", "stats.py", "models.py", "review.py"):
     at.switch_page(page).run()
