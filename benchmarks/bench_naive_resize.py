@@ -17,7 +17,8 @@ import numpy as np
 from PIL import Image
 
 from digitrec.adapters.labelled_folder import read_labelled_folder
-from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
+from digitrec.adapters.torch_classifier import TorchClassifier
+from digitrec.adapters.torch_model import shipped_model_path
 from digitrec.domain.predictions import IMAGE_SIDE
 from digitrec.domain.preprocessing import preprocess_canvas
 

@@ -14,7 +14,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     train. `browser` and `docker` are set by their modules."""
     for item in items:
         params = item.callspec.params.values() if hasattr(item, "callspec") else ()
-        if "postgresql" in params or any(name.startswith("postgres") for name in item.fixturenames):
+        on_postgres = any(isinstance(value, str) and value == "postgresql" for value in params)
+        if on_postgres or any(name.startswith("postgres") for name in item.fixturenames):
             item.add_marker(pytest.mark.postgres)
         if item.path.name in TRAINING_MODULES:
             item.add_marker(pytest.mark.training)

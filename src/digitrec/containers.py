@@ -95,10 +95,17 @@ def serving_classifier(model_path: str | Path | None, registry, runtime: str, ch
     return LiveClassifier(registry(), runtime, check_every)
 
 
+def model_before_any_database(database_url: str, models_dir: str | Path) -> Path | None:
+    """The shipped model when the database is a SQLite file not created yet, with no older models folder to
+    import (a `live.json`): nothing was ever promoted, so `predict` and `evaluate` read the shipped model
+    without creating the database in the current folder. None otherwise (the registry says what is live)."""
+    from digitrec.adapters.pretrained import shipped_model_path
+
+    return shipped_model_path() if nothing_stored_yet(database_url, models_dir) else None
+
+
 def nothing_stored_yet(database_url: str, models_dir: str | Path) -> bool:
-    """Whether the database is a SQLite file not created yet, with no older models folder to import (a
-    `live.json`): then nothing was ever promoted, the live model is the shipped one, and `predict` or
-    `evaluate` can read it without creating the database in the current folder."""
+    """Whether the database is a SQLite file not created yet, and no older models folder has a live.json."""
     from sqlalchemy.engine import make_url
 
     from digitrec.adapters.model_registry import LIVE_FILE

@@ -15,7 +15,7 @@ from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.onnx_model import OnnxClassifier
 from digitrec.adapters.onnx_session import onnx_path
 from digitrec.adapters.pretrained import shipped_model_path
-from digitrec.adapters.torch_model import TorchClassifier
+from digitrec.adapters.torch_classifier import TorchClassifier
 from digitrec.containers import Container
 from digitrec.domain.errors import ModelNotFound
 

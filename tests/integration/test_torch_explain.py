@@ -7,7 +7,8 @@ import pytest
 from digitrec.adapters.memory_models import InMemoryModelRegistry
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.model_registry import LiveClassifier
-from digitrec.adapters.torch_model import TorchClassifier, load_checkpoint, shipped_model_path
+from digitrec.adapters.torch_classifier import TorchClassifier
+from digitrec.adapters.torch_model import load_checkpoint, shipped_model_path
 from digitrec.domain.preprocessing import preprocess_canvas
 
 

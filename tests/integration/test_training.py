@@ -15,7 +15,8 @@ import digitrec.adapters.training_loop as training_loop
 import digitrec.domain.training as training
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.torch_augment import TRAINING, Augmentation, augment_batch, change_thickness
-from digitrec.adapters.torch_model import TorchClassifier, build_model, load_checkpoint
+from digitrec.adapters.torch_classifier import TorchClassifier
+from digitrec.adapters.torch_model import build_model, load_checkpoint
 from digitrec.adapters.torch_trainer import TorchTrainer
 from digitrec.adapters.training_data import Mixture, MnistSplits, load_splits
 from digitrec.domain.curves import kept_epoch

@@ -23,7 +23,7 @@ from digitrec.adapters.torch_augment import (
     low_resolution,
     normalise,
 )
-from digitrec.adapters.torch_model import TorchClassifier
+from digitrec.adapters.torch_classifier import TorchClassifier
 from digitrec.adapters.torch_trainer import TorchTrainer
 from digitrec.adapters.training_data import DrawnSets, Mixture
 from digitrec.adapters.training_loop import batches

@@ -4,7 +4,8 @@ import numpy as np
 
 from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.model_registry import record_from_checkpoint
-from digitrec.adapters.torch_model import TorchClassifier, shipped_model_path
+from digitrec.adapters.torch_classifier import TorchClassifier
+from digitrec.adapters.torch_model import shipped_model_path
 from digitrec.adapters.torch_trainer import TorchTrainer
 
 

@@ -1,5 +1,5 @@
-"""No import cycle anywhere in src/digitrec: counting imports inside functions and under TYPE_CHECKING, the
-modules import one another as a tree (a directed acyclic graph), so each can be read, and moved, on its own."""
+"""No import cycle anywhere in src/digitrec: counting imports inside functions and under TYPE_CHECKING,
+the modules import one another as a directed acyclic graph, so each can be read, and moved, on its own."""
 
 from __future__ import annotations
 
@@ -80,5 +80,7 @@ def test_the_finder_finds_a_cycle_through_an_import_inside_a_function():
 
 def test_no_module_of_digitrec_imports_itself_through_others():
     graph = import_graph()
-    assert len(graph) > 50 and "digitrec.domain.ports" in graph["digitrec.containers"] | set().union(*graph.values())
+    assert len(graph) > 50 and "digitrec.domain.ports" in graph["digitrec.containers"] | set().union(
+        *graph.values()
+    )
     assert cycles(graph) == []

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from digitrec.domain.errors import InvalidImage
-from digitrec.domain.recognition import LabelledImage, evaluate, recognise, score
+from digitrec.domain.recognition import evaluate, recognise, score
+from digitrec.domain.records import LabelledImage
 
 
 def bar(size=280):

@@ -13,9 +13,9 @@ from typing import TypeVar
 
 from digitrec.adapters.image_codec import read_image
 from digitrec.domain.errors import DatasetNotFound, DigitrecError
-from digitrec.domain.numbers import MAX_DIGITS, LabelledNumber
+from digitrec.domain.numbers import MAX_DIGITS
 from digitrec.domain.predictions import validate_label
-from digitrec.domain.recognition import LabelledImage, Problem
+from digitrec.domain.records import LabelledImage, LabelledNumber, Problem
 
 T = TypeVar("T")
 

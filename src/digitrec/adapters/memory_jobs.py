@@ -6,7 +6,8 @@ import dataclasses
 import threading
 from datetime import UTC, datetime
 
-from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, Job, stale_message, with_progress
+from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, stale_message, with_progress
+from digitrec.domain.records import Job
 from digitrec.domain.training import EpochMetrics
 
 

@@ -45,7 +45,7 @@ def classifier_at(location: Path, runtime: str):
     """The classifier of the checkpoint at `location`, on torch or on ONNX Runtime (its `.onnx` twin)."""
     if runtime == "onnx":
         return OnnxClassifier(location if location.suffix == ".onnx" else onnx_path(location))
-    from digitrec.adapters.torch_model import TorchClassifier
+    from digitrec.adapters.torch_classifier import TorchClassifier
 
     return TorchClassifier(location)
 

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, Row, func, insert, select, update
 
 from digitrec.adapters.orm import jobs
 from digitrec.adapters.sql_repository import storage_errors
-from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, Job, stale_message
+from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, stale_message
+from digitrec.domain.records import Job
 from digitrec.domain.submissions import as_utc
 from digitrec.domain.training import EpochMetrics
 

@@ -20,9 +20,8 @@ from types import TracebackType
 from digitrec.adapters.image_codec import decode_image, read_image_bytes
 from digitrec.adapters.labelled_folder import LABELS_FILE, listed_file
 from digitrec.domain.errors import DatasetNotFound, DigitrecError
-from digitrec.domain.recognition import Problem
+from digitrec.domain.records import Problem, SubmissionRecord
 from digitrec.domain.submissions import OK, Submission
-from digitrec.domain.transfer import SubmissionRecord
 
 COLUMNS = (
     "file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status",

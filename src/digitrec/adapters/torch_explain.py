@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from digitrec.adapters.torch_model import DigitNet, threads_for
+from digitrec.adapters.torch_model import DigitNet
 from digitrec.adapters.verdict import Verdict
 from digitrec.domain.explanations import Explanation, FeatureMaps, explained_input, on_the_ink, stage_name
 from digitrec.domain.predictions import IMAGE_SIDE
@@ -43,7 +43,7 @@ def grad_cam(stage: torch.Tensor, gradient: torch.Tensor, side: int = IMAGE_SIDE
 def explain(model: DigitNet, verdict: Verdict, image: np.ndarray) -> Explanation:
     """What `model` computes for one preprocessed 28x28 image, with its answer as `verdict` gives it."""
     model_input = explained_input(image)
-    with threads_for(1), torch.enable_grad():
+    with torch.enable_grad():
         logits, stages = staged_forward(model, torch.from_numpy(model_input)[None, None])
         prediction = verdict.predictions(logits.detach().numpy())[0]
         (gradient,) = torch.autograd.grad(logits[0, prediction.digit], stages[-1])

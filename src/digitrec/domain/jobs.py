@@ -10,12 +10,12 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import JobQueue
+from digitrec.domain.records import Job
 from digitrec.domain.training import EpochMetrics, FineTuneConfig, FineTuneResult
 
 log = logging.getLogger(__name__)
@@ -25,31 +25,6 @@ FINETUNE = "finetune"
 STALE_AFTER = timedelta(seconds=120)  # a running job whose worker was silent this long has failed
 # What an operator may set for a fine-tune job; the rest of FineTuneConfig keeps its defaults.
 JOB_SETTINGS = ("epochs", "lr", "seed", "min_submissions", "mnist_limit")
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    kind: str
-    status: str
-    config: dict[str, Any]
-    requested_by: str
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    heartbeat_at: datetime | None = None
-    worker: str | None = None
-    progress: tuple[EpochMetrics, ...] = ()
-    result: dict[str, Any] = field(default_factory=dict)  # the new version and its before/after numbers
-    error: str | None = None
-
-    @property
-    def epochs(self) -> int:
-        return int(self.config.get("epochs", FineTuneConfig.epochs))
-
-    @property
-    def version(self) -> str | None:
-        return self.result.get("version")
 
 
 def describe_settings(config: dict[str, Any]) -> str:

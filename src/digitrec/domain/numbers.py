@@ -22,7 +22,7 @@ from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import Classifier, LabelledFolders
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import drawn_ink, normalise_crop
-from digitrec.domain.recognition import Problem
+from digitrec.domain.records import Problem
 
 TOUCHING = 1.6  # a piece wider than this many times its height may hold touching digits
 NOT_A_DIGIT_PENALTY = 0.2  # a part the model calls no digit counts as this much less sure
@@ -218,14 +218,6 @@ def score_numbers(pairs: Sequence[tuple[str, str]]) -> NumberScore:
         n, e = by_length.get(len(truth), (0, 0))
         by_length[len(truth)] = (n + 1, e + hit)
     return NumberScore(len(pairs), exact, digits, right, wrong_count, by_length)
-
-
-@dataclass(frozen=True)
-class LabelledNumber:
-    line: int  # in labels.csv
-    name: str
-    number: str  # the true digits, left to right
-    load: Callable[[], np.ndarray]  # reads the image; raises DigitrecError if it can't
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from digitrec.domain.errors import DigitrecError
-from digitrec.domain.jobs import FINETUNE, STALE_AFTER, Job, describe_settings, finetune_job_config
+from digitrec.domain.jobs import FINETUNE, STALE_AFTER, describe_settings, finetune_job_config
 from digitrec.domain.model_versions import PROMOTION_MARGIN, promote_model
 from digitrec.domain.operators import require_operator
 from digitrec.domain.ports import (
@@ -18,6 +18,7 @@ from digitrec.domain.ports import (
     TrainingRows,
     VisitorReviews,
 )
+from digitrec.domain.records import Job
 from digitrec.domain.reviewing import ACCEPT, EXCLUDE, Review
 from digitrec.domain.submissions import Submission, validate_visitor
 from digitrec.domain.training import ModelRecord, TooFewSubmissions

@@ -23,11 +23,8 @@ from digitrec.domain.training import (
 )
 
 if TYPE_CHECKING:  # the use-case modules import these ports: only type checkers need the reverse
-    from digitrec.domain.jobs import Job
-    from digitrec.domain.numbers import LabelledNumber
-    from digitrec.domain.recognition import LabelledImage, Problem
+    from digitrec.domain.records import Job, LabelledImage, LabelledNumber, Problem, SubmissionRecord
     from digitrec.domain.reviewing import AuditEntry, Review, VisitorSummary
-    from digitrec.domain.transfer import SubmissionRecord
 
 
 class Classifier(Protocol):

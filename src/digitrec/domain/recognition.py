@@ -14,6 +14,7 @@ from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import Classifier, LabelledFolders, Plotter
 from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.records import LabelledImage, Problem
 
 
 @dataclass(frozen=True)
@@ -26,24 +27,6 @@ def recognise(classifier: Classifier, image: np.ndarray) -> Recognition:
     """Normalise a drawing as MNIST digits are, then classify it. Raises EmptyDrawing / InvalidImage."""
     model_input = preprocess_canvas(image)
     return Recognition(classifier.predict(model_input), model_input)
-
-
-@dataclass(frozen=True)
-class LabelledImage:
-    line: int  # where it is listed (e.g. the line of labels.csv), for error messages
-    name: str
-    label: int | None  # None: the image is not a digit (the classifier should say so)
-    load: Callable[[], np.ndarray]  # reads the image when needed; raises DigitrecError if it can't
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    name: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.name}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
-
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import SubmissionTransfer
 from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.recognition import Problem
-from digitrec.domain.submissions import OK, Submission, validate_png
+from digitrec.domain.records import Problem, SubmissionRecord
+from digitrec.domain.submissions import Submission, validate_png
 
 
 def submissions_in_order(
@@ -31,27 +29,6 @@ def submissions_in_order(
     while page := repo.oldest_after(after, page_size, since=since, mismatches_only=mismatches_only):
         yield from page
         after = page[-1].id or after
-
-
-@dataclass(frozen=True)
-class SubmissionRecord:
-    """One row of an exported folder, as read back: the PNG and what was stored with it."""
-
-    line: int  # in labels.csv, for messages
-    name: str
-    image_png: bytes
-    load: Callable[[], np.ndarray]  # decodes image_png; raises InvalidImage
-    label: int
-    predicted: int
-    model_version: str
-    created_at: datetime
-    probabilities: tuple[float, ...] | None  # None: the folder has none, a one-hot for `predicted` is stored
-    is_digit: bool = True  # the model's verdict
-    status: str = OK  # what a review made of it
-    number_id: str | None = None  # a digit of a written number: the number, and the digit's place
-    number_position: int | None = None
-    visitor: str | None = None  # who sent it; None: the operator's own data
-    reviewed: bool = True
 
 
 @dataclass

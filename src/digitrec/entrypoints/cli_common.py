@@ -143,11 +143,10 @@ RUNTIME_OPTION = click.option(
 def classifier_from(ctx: click.Context, model_path: Path | None, runtime: str, **registry: Any):
     """The classifier of --model, else the registry's live model (`registry`: see registry_config); the
     shipped model when the database does not exist yet, which is then not created."""
-    from digitrec.adapters.pretrained import shipped_model_path
-    from digitrec.containers import nothing_stored_yet
+    from digitrec.containers import model_before_any_database
 
-    if model_path is None and nothing_stored_yet(registry["database_url"], registry["models_dir"]):
-        model_path = shipped_model_path()
+    if model_path is None:
+        model_path = model_before_any_database(registry["database_url"], registry["models_dir"])
     model = str(model_path) if model_path else None
     return container_from(ctx, model_path=model, runtime=runtime, **registry_config(**registry)).classifier()
 

@@ -8,10 +8,11 @@ import streamlit as st
 
 from digitrec.containers import Container
 from digitrec.domain.errors import DigitrecError
-from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, Job, describe_settings
+from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, describe_settings
 from digitrec.domain.model_versions import digit_changes
 from digitrec.domain.operating import current_jobs, promote_version, request_finetune, rollback_version
 from digitrec.domain.operators import Operator
+from digitrec.domain.records import Job
 from digitrec.domain.training import FineTuneConfig
 from digitrec.entrypoints.formatting import percent, trust_lines
 
