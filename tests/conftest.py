@@ -5,7 +5,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 # Modules whose tests train or fine-tune a model for more than a few seconds: the `training` tier.
-TRAINING_MODULES = {"test_training.py"}
+TRAINING_MODULES = {
+    "test_training.py",
+    "test_training_data.py",
+    "test_distributed_training.py",
+    "test_finetune_proof.py",
+    "test_worker.py",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
