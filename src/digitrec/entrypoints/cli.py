@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from digitrec import __version__
+from digitrec import __version__, settings
 from digitrec.domain.training import NETWORK_WIDTHS, WIDER_MIN_EPOCHS, TrainConfig, TrainingRun
 from digitrec.entrypoints.cli_common import (
     DATA_DIR_OPTION,
@@ -200,10 +200,14 @@ def echo_run(run: TrainingRun) -> None:
 
 @cli.command()
 @click.option(
-    "--host", default="127.0.0.1", show_default=True, envvar="DIGITREC_HOST", help="Address to listen on."
+    "--host", default=settings.HOST, show_default=True, envvar=settings.ENV_HOST, help="Address to listen on."
 )
 @click.option(
-    "--port", default=8501, show_default=True, envvar="DIGITREC_PORT", type=click.IntRange(1, 65535)
+    "--port",
+    default=settings.PORT,
+    show_default=True,
+    envvar=settings.ENV_PORT,
+    type=click.IntRange(1, 65535),
 )
 @database_options
 @MODEL_OPTION
@@ -223,14 +227,14 @@ def serve(
     import sys
 
     env = os.environ | {
-        "DIGITREC_DATABASE_URL": database_url,
-        "DIGITREC_MODELS_DIR": str(models_dir.resolve()),
-        "DIGITREC_RUNTIME": runtime,
+        settings.ENV_DATABASE_URL: database_url,
+        settings.ENV_MODELS_DIR: str(models_dir.resolve()),
+        settings.ENV_RUNTIME: runtime,
     }
     if model_path is not None:
-        env["DIGITREC_MODEL"] = str(model_path)
+        env[settings.ENV_MODEL] = str(model_path)
     if database_timeout is not None:
-        env["DIGITREC_DATABASE_TIMEOUT"] = str(database_timeout)
+        env[settings.ENV_DATABASE_TIMEOUT] = str(database_timeout)
     options = {
         "server.address": host,
         "server.port": port,

@@ -49,7 +49,7 @@ def container_from(ctx: click.Context, **config: object) -> Container:
 
 DATA_DIR_OPTION = click.option(
     "--data-dir",
-    envvar="DIGITREC_DATA_DIR",
+    envvar=settings.ENV_DATA_DIR,
     default=settings.DATA_DIR,
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
@@ -57,7 +57,7 @@ DATA_DIR_OPTION = click.option(
 )
 DATABASE_URL_OPTION = click.option(
     "--database-url",
-    envvar="DIGITREC_DATABASE_URL",
+    envvar=settings.ENV_DATABASE_URL,
     default=settings.DATABASE_URL,
     show_default=True,
     help="Database of submissions and model versions, a SQLAlchemy URL (PostgreSQL: "
@@ -67,7 +67,7 @@ DATABASE_URL_OPTION = click.option(
 )
 DATABASE_TIMEOUT_OPTION = click.option(
     "--database-timeout",
-    envvar="DIGITREC_DATABASE_TIMEOUT",
+    envvar=settings.ENV_DATABASE_TIMEOUT,
     type=click.FloatRange(0, settings.MAX_DATABASE_TIMEOUT, min_open=True),
     help="Seconds a database call may wait for a lock, a connection or the server before it fails "
     f"[default: {settings.DATABASE_TIMEOUT:g}].",
@@ -83,7 +83,7 @@ MODELS_DIR_OPTION = click.option(
     "--models-dir",
     default=settings.MODELS_DIR,
     show_default=True,
-    envvar="DIGITREC_MODELS_DIR",
+    envvar=settings.ENV_MODELS_DIR,
     type=click.Path(file_okay=False, path_type=Path),
     help="Where `train` writes checkpoints and the registry keeps local copies of its versions (the registry "
     "is in the database; a live.json here from an older digitrec is imported once).",
@@ -103,7 +103,7 @@ MODEL_OPTION = click.option(
     "--model",
     "model_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    envvar="DIGITREC_MODEL",
+    envvar=settings.ENV_MODEL,
     help="Checkpoint to use (default: the live model, see `digitrec models list`).",
 )
 
@@ -135,7 +135,7 @@ RUNTIME_OPTION = click.option(
     type=click.Choice(settings.RUNTIMES),
     default=settings.RUNTIMES[0],
     show_default=True,
-    envvar="DIGITREC_RUNTIME",
+    envvar=settings.ENV_RUNTIME,
     help="What runs the model: torch, or ONNX Runtime (no torch needed); auto takes torch where installed.",
 )
 

@@ -8,10 +8,11 @@ import time
 
 import streamlit as st
 
+from digitrec import settings
 from digitrec.containers import Container
 from digitrec.domain.operators import NotAnOperator, Operator, sign_in
 
-PASSWORD_SETTING = "DIGITREC_ADMIN_PASSWORD"
+PASSWORD_SETTING = settings.ENV_ADMIN_PASSWORD
 WRONG_PASSWORD_DELAY = 0.5  # seconds: slows down guessing
 
 

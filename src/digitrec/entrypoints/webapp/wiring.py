@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import streamlit as st
 
+from digitrec import settings
 from digitrec.containers import Container
 from digitrec.domain.errors import ModelNotFound
 from digitrec.domain.ports import Classifier
@@ -44,16 +45,16 @@ def seconds(variable: str, most: float) -> Callable[[str], float]:
 
 # Environment variable -> (configuration key, how to read its text).
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
-    "DIGITREC_DATABASE_URL": ("database_url", str),
-    "DIGITREC_DATABASE_TIMEOUT": (
+    settings.ENV_DATABASE_URL: ("database_url", str),
+    settings.ENV_DATABASE_TIMEOUT: (
         "database_timeout",
-        seconds("DIGITREC_DATABASE_TIMEOUT", MAX_DATABASE_TIMEOUT),
+        seconds(settings.ENV_DATABASE_TIMEOUT, MAX_DATABASE_TIMEOUT),
     ),
-    "DIGITREC_MODEL": ("model_path", str),
-    "DIGITREC_MODELS_DIR": ("models_dir", str),
-    "DIGITREC_ADMIN_PASSWORD": ("admin_password", str),
-    "DIGITREC_RUNTIME": ("runtime", str),
-    "DIGITREC_LIVE_CHECK_SECONDS": ("live_check_seconds", seconds("DIGITREC_LIVE_CHECK_SECONDS", 3600)),
+    settings.ENV_MODEL: ("model_path", str),
+    settings.ENV_MODELS_DIR: ("models_dir", str),
+    settings.ENV_ADMIN_PASSWORD: ("admin_password", str),
+    settings.ENV_RUNTIME: ("runtime", str),
+    settings.ENV_LIVE_CHECK_SECONDS: ("live_check_seconds", seconds(settings.ENV_LIVE_CHECK_SECONDS, 3600)),
 }
 
 HOW_TO_GET_A_MODEL = (
