@@ -11,15 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from digitrec.domain.confidence import softmax
 from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, ModelInfo, Prediction
 
 NOT_A_DIGIT = NUM_CLASSES  # the index of the eleventh output: "this drawing is not a digit"
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 @dataclass(frozen=True)
@@ -34,7 +29,7 @@ class Verdict:
 
     def predictions(self, logits: np.ndarray) -> list[Prediction]:
         logits = np.asarray(logits, dtype=np.float64)
-        digits = softmax(logits[:, :NOT_A_DIGIT] / self.temperature)
+        digits = softmax(logits[:, :NOT_A_DIGIT], self.temperature)
         if self.reject_threshold is None or logits.shape[1] <= NOT_A_DIGIT:
             refused = np.zeros(len(digits), dtype=bool)
         else:
