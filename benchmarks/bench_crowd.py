@@ -39,10 +39,10 @@ import torch
 from heldout_testsets import scan16bin
 from pen_drawing import HAND_STYLES, draw_strokes, jittered
 
-from digitrec.adapters.image_codec import encode_png
-from digitrec.adapters.mnist import load_mnist
+from digitrec.adapters.files.image_codec import encode_png
 from digitrec.adapters.model_registry import classifier_at
-from digitrec.adapters.training_data import SPLIT_SEED
+from digitrec.adapters.torch.mnist import load_mnist
+from digitrec.adapters.torch.training_data import SPLIT_SEED
 from digitrec.containers import Container
 from digitrec.domain.learning import finetune_model
 from digitrec.domain.model_versions import promotion_problems

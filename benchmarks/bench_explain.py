@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_model import shipped_model_path
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.model import shipped_model_path
 from digitrec.domain.explanations import saliency_overlay
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.entrypoints.webapp.inside_model import IMAGE_SCALE, enlarged, stage_picture

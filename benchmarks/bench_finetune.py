@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitrec.adapters.canvas_drawings import canvas_drawing
-from digitrec.adapters.image_codec import encode_png
-from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.training_data import SPLIT_SEED
+from digitrec.adapters.drawing.canvas_drawings import canvas_drawing
+from digitrec.adapters.files.image_codec import encode_png
+from digitrec.adapters.torch.mnist import load_mnist
+from digitrec.adapters.torch.training_data import SPLIT_SEED
 from digitrec.containers import Container
 from digitrec.domain.learning import finetune_model
 from digitrec.domain.model_versions import promotion_problems

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 
 MEASURE = """
 import json, resource, sys, time, tracemalloc
-from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine
 import numpy as np
 from digitrec.domain.learning import is_heldout, training_inputs
 from digitrec.domain.transfer import submissions_in_order
@@ -61,9 +61,9 @@ def fill(url: str, count: int) -> None:
     from sqlalchemy import func, insert, select
     from sqlalchemy.engine import make_url
 
-    from digitrec.adapters.orm import submissions
-    from digitrec.adapters.sql_migrations import upgrade_database
-    from digitrec.adapters.sql_repository import create_sql_engine
+    from digitrec.adapters.sql.repository import create_sql_engine
+    from digitrec.adapters.sql.schema import upgrade_database
+    from digitrec.adapters.sql.tables import submissions
 
     engine = create_sql_engine(url, 60)
     upgrade_database(engine)

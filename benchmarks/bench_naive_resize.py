@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digitrec.adapters.labelled_folder import read_labelled_folder
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_model import shipped_model_path
+from digitrec.adapters.files.labelled_folder import read_labelled_folder
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.model import shipped_model_path
 from digitrec.domain.predictions import IMAGE_SIDE
 from digitrec.domain.preprocessing import preprocess_canvas
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_model import shipped_model_path
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.model import shipped_model_path
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.recognition import recognise
 

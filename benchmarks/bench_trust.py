@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitrec.adapters.labelled_folder import LABELS_FILE, read_labelled_folder
-from digitrec.adapters.torch_calibration import not_a_digit_probability
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_model import shipped_model_path
+from digitrec.adapters.files.labelled_folder import LABELS_FILE, read_labelled_folder
+from digitrec.adapters.torch.calibration import not_a_digit_probability
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.model import shipped_model_path
 from digitrec.domain.confidence import area_under, expected_calibration_error, roc_curve
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.preprocessing import preprocess_canvas

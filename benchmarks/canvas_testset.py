@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.adapters.canvas_drawings import FORMS, canvas_drawing
+from digitrec.adapters.drawing.canvas_drawings import FORMS, canvas_drawing
 
 
 def main() -> None:

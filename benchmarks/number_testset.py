@@ -27,7 +27,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).parent))
 from stroke_testset import stroke_drawing  # noqa: E402
 
-from digitrec.adapters.canvas_drawings import canvas_drawing  # noqa: E402
+from digitrec.adapters.drawing.canvas_drawings import canvas_drawing  # noqa: E402
 
 GAPS = {"2-5": (2, 5), "6-15": (6, 15), "16-40": (16, 40), "41-80": (41, 80)}
 MARGIN = 20
@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    from digitrec.adapters.mnist import load_mnist
+    from digitrec.adapters.torch.mnist import load_mnist
 
     mnist = load_mnist(args.data_dir, download=False)
     test = (mnist.test_images.numpy(), mnist.test_labels.numpy())

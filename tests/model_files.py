@@ -9,9 +9,9 @@ from pathlib import Path
 import onnx
 import torch
 
-from digitrec.adapters.onnx_session import METADATA_KEY
+from digitrec.adapters.onnx.session import METADATA_KEY
 from digitrec.adapters.pretrained import shipped_model_path
-from digitrec.adapters.torch_model import load_checkpoint
+from digitrec.adapters.torch.model import load_checkpoint
 
 SHIPPED = load_checkpoint(shipped_model_path())
 

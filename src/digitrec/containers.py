@@ -27,16 +27,16 @@ from pathlib import Path
 from dependency_injector import containers, providers
 
 from digitrec import settings
-from digitrec.adapters.image_codec import PillowImageCodec
-from digitrec.adapters.labelled_folder import LabelledFolderFormat
-from digitrec.adapters.matplotlib_plotter import MatplotlibPlotter
-from digitrec.adapters.memory_jobs import InMemoryJobQueue
-from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.adapters.memory_reviews import InMemoryReviews
-from digitrec.adapters.sql_jobs import SqlJobQueue
-from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
-from digitrec.adapters.sql_reviews import SqlReviews
-from digitrec.adapters.submission_folder import SubmissionFolderFormat
+from digitrec.adapters.files.image_codec import PillowImageCodec
+from digitrec.adapters.files.labelled_folder import LabelledFolderFormat
+from digitrec.adapters.files.plots import MatplotlibPlotter
+from digitrec.adapters.files.submission_folder import SubmissionFolderFormat
+from digitrec.adapters.memory.jobs import InMemoryJobQueue
+from digitrec.adapters.memory.repository import InMemorySubmissionRepository
+from digitrec.adapters.memory.reviews import InMemoryReviews
+from digitrec.adapters.sql.jobs import SqlJobQueue
+from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql.reviews import SqlReviews
 
 
 def storage_backend(database_url: str) -> str:
@@ -45,7 +45,7 @@ def storage_backend(database_url: str) -> str:
 
 def open_database(url: str, timeout: float):
     """An engine on a database whose schema is up to date: pending migrations are applied first."""
-    from digitrec.adapters.sql_migrations import upgrade_database
+    from digitrec.adapters.sql.schema import upgrade_database
 
     engine = create_sql_engine(url, timeout)
     upgrade_database(engine)
@@ -53,7 +53,7 @@ def open_database(url: str, timeout: float):
 
 
 def schema_revision_of(engine) -> str | None:
-    from digitrec.adapters.sql_migrations import schema_revision
+    from digitrec.adapters.sql.schema import schema_revision
 
     return schema_revision(engine)
 
@@ -62,13 +62,13 @@ def sql_model_registry(engine, models_dir: str | Path):
     """Model versions and the live pointer in the database; `models_dir` holds local copies (and, from an
     older digitrec, checkpoints and a live choice to import once)."""
     from digitrec.adapters.pretrained import shipped_model_path
-    from digitrec.adapters.sql_models import SqlModelRegistry
+    from digitrec.adapters.sql.model_registry import SqlModelRegistry
 
     return SqlModelRegistry(engine, shipped_model_path(), Path(models_dir))
 
 
 def memory_model_registry(models_dir: str | Path):
-    from digitrec.adapters.memory_models import InMemoryModelRegistry
+    from digitrec.adapters.memory.model_registry import InMemoryModelRegistry
     from digitrec.adapters.pretrained import shipped_model_path
 
     return InMemoryModelRegistry(shipped_model_path(), Path(models_dir))
@@ -121,8 +121,8 @@ def torch_trainer(
 ):
     """The torch trainer; `processes` (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE as torchrun sets
     them, lower-cased) makes it one process of a distributed run."""
-    from digitrec.adapters.distributed import Shard
-    from digitrec.adapters.torch_trainer import TorchTrainer
+    from digitrec.adapters.torch.distributed_training import Shard
+    from digitrec.adapters.torch.trainer import TorchTrainer
 
     shard = Shard(**processes) if processes else Shard()
     return TorchTrainer(Path(data_dir), Path(models_dir), download=download, progress=progress, shard=shard)

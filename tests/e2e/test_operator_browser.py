@@ -26,10 +26,10 @@ from test_browser import (
     serve,
 )
 
-from digitrec.adapters.canvas_drawings import canvas_drawing
-from digitrec.adapters.image_codec import encode_png
-from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.torch_model import load_checkpoint
+from digitrec.adapters.drawing.canvas_drawings import canvas_drawing
+from digitrec.adapters.files.image_codec import encode_png
+from digitrec.adapters.torch.mnist import load_mnist
+from digitrec.adapters.torch.model import load_checkpoint
 from digitrec.containers import Container
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.submissions import Submission

@@ -12,9 +12,9 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect
 
-from digitrec.adapters.orm import metadata, submissions
-from digitrec.adapters.sql_migrations import alembic_config, head_revision, schema_revision, upgrade_database
-from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine, row_values
+from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine, row_values
+from digitrec.adapters.sql.schema import alembic_config, head_revision, schema_revision, upgrade_database
+from digitrec.adapters.sql.tables import metadata, submissions
 from digitrec.containers import Container
 from digitrec.domain.errors import StorageUnavailable
 

@@ -16,7 +16,7 @@ import pytest
 
 from digitrec.adapters.model_registry import LiveClassifier
 from digitrec.adapters.pretrained import shipped_model_path
-from digitrec.adapters.torch_model import load_checkpoint
+from digitrec.adapters.torch.model import load_checkpoint
 from digitrec.containers import Container
 from digitrec.domain.errors import DigitrecError, StorageUnavailable
 from model_files import SHIPPED, version_like_shipped

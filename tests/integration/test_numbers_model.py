@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from digitrec.adapters.mnist import load_mnist
+from digitrec.adapters.torch.mnist import load_mnist
 from digitrec.containers import Container
 from digitrec.domain.numbers import read_number
 from digitrec.entrypoints.cli import cli

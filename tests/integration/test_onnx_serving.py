@@ -10,12 +10,12 @@ import sys
 import numpy as np
 import pytest
 
-from digitrec.adapters.canvas_drawings import canvas_set
-from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.onnx_model import OnnxClassifier
-from digitrec.adapters.onnx_session import onnx_path
+from digitrec.adapters.drawing.canvas_drawings import canvas_set
+from digitrec.adapters.onnx.classifier import OnnxClassifier
+from digitrec.adapters.onnx.session import onnx_path
 from digitrec.adapters.pretrained import shipped_model_path
-from digitrec.adapters.torch_classifier import TorchClassifier
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.mnist import load_mnist
 from digitrec.containers import Container
 from digitrec.domain.errors import ModelNotFound
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_model import load_checkpoint, shipped_model_path
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.mnist import load_mnist
+from digitrec.adapters.torch.model import load_checkpoint, shipped_model_path
 from digitrec.containers import Container
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.entrypoints.cli import cli

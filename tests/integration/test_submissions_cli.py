@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from digitrec.adapters.image_codec import decode_image, encode_png
-from digitrec.adapters.labelled_folder import read_labelled_folder
-from digitrec.adapters.sql_migrations import upgrade_database
-from digitrec.adapters.sql_repository import SqlSubmissionRepository, create_sql_engine
-from digitrec.adapters.sql_reviews import SqlReviews
+from digitrec.adapters.files.image_codec import decode_image, encode_png
+from digitrec.adapters.files.labelled_folder import read_labelled_folder
+from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql.reviews import SqlReviews
+from digitrec.adapters.sql.schema import upgrade_database
 from digitrec.containers import Container
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import preprocess_canvas

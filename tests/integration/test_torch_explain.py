@@ -4,11 +4,11 @@ saliency picks out the strokes the answer depends on."""
 import numpy as np
 import pytest
 
-from digitrec.adapters.memory_models import InMemoryModelRegistry
-from digitrec.adapters.mnist import load_mnist
+from digitrec.adapters.memory.model_registry import InMemoryModelRegistry
 from digitrec.adapters.model_registry import LiveClassifier
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_model import load_checkpoint, shipped_model_path
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.mnist import load_mnist
+from digitrec.adapters.torch.model import load_checkpoint, shipped_model_path
 from digitrec.domain.preprocessing import preprocess_canvas
 
 

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-import digitrec.adapters.torch_trainer as torch_trainer
-import digitrec.adapters.training_loop as training_loop
+import digitrec.adapters.torch.trainer as torch_trainer
+import digitrec.adapters.torch.training_loop as training_loop
 import digitrec.domain.training as training
-from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.torch_augment import TRAINING, Augmentation, augment_batch, change_thickness
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_model import build_model, load_checkpoint
-from digitrec.adapters.torch_trainer import TorchTrainer
-from digitrec.adapters.training_data import Mixture, MnistSplits, load_splits
+from digitrec.adapters.torch.augment import TRAINING, Augmentation, augment_batch, change_thickness
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.mnist import load_mnist
+from digitrec.adapters.torch.model import build_model, load_checkpoint
+from digitrec.adapters.torch.trainer import TorchTrainer
+from digitrec.adapters.torch.training_data import Mixture, MnistSplits, load_splits
 from digitrec.domain.curves import kept_epoch
 from digitrec.domain.errors import DatasetNotFound, ModelNotFound
 from digitrec.domain.training import TrainConfig
@@ -316,8 +316,8 @@ def test_a_truncated_checkpoint_is_refused(small_run, tmp_path):
 
 
 def test_every_checkpoint_gets_an_onnx_twin_that_answers_alike(mnist_dir, tmp_path):
-    from digitrec.adapters.onnx_model import OnnxClassifier
-    from digitrec.adapters.onnx_session import onnx_path
+    from digitrec.adapters.onnx.classifier import OnnxClassifier
+    from digitrec.adapters.onnx.session import onnx_path
 
     run, _ = train_small(mnist_dir, tmp_path / "models", TrainConfig(**(SMALL.__dict__ | {"epochs": 1})), 600)
     images = load_mnist(mnist_dir, download=False).test_images[:200].numpy().astype(np.float32) / 255

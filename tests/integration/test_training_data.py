@@ -9,24 +9,24 @@ import pytest
 import torch
 from PIL import Image, ImageFilter
 
-from digitrec.adapters import training_data
-from digitrec.adapters.canvas_drawings import dilated
-from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.pen import draw_strokes
-from digitrec.adapters.synthetic_digits import DIGIT_STYLES, stretched_to_square, synthetic_digits
-from digitrec.adapters.synthetic_letters import LETTER_STROKES
-from digitrec.adapters.synthetic_non_digits import DOODLES, closed_polygon, synthetic_non_digits
-from digitrec.adapters.torch_augment import (
+from digitrec.adapters.torch import training_data
+from digitrec.adapters.drawing.canvas_drawings import dilated
+from digitrec.adapters.drawing.pen import draw_strokes
+from digitrec.adapters.drawing.synthetic_digits import DIGIT_STYLES, stretched_to_square, synthetic_digits
+from digitrec.adapters.drawing.synthetic_letters import LETTER_STROKES
+from digitrec.adapters.drawing.synthetic_non_digits import DOODLES, closed_polygon, synthetic_non_digits
+from digitrec.adapters.torch.augment import (
     TRAINING,
     Augmentation,
     augment_batch,
     low_resolution,
     normalise,
 )
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_trainer import TorchTrainer
-from digitrec.adapters.training_data import DrawnSets, Mixture
-from digitrec.adapters.training_loop import batches
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.mnist import load_mnist
+from digitrec.adapters.torch.trainer import TorchTrainer
+from digitrec.adapters.torch.training_data import DrawnSets, Mixture
+from digitrec.adapters.torch.training_loop import batches
 from digitrec.domain.preprocessing import preprocess_canvas
 from digitrec.domain.training import FineTuneConfig, TrainConfig
 

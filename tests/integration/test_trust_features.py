@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from digitrec.adapters.mnist import load_mnist
 from digitrec.adapters.model_registry import record_from_checkpoint
-from digitrec.adapters.torch_classifier import TorchClassifier
-from digitrec.adapters.torch_model import shipped_model_path
-from digitrec.adapters.torch_trainer import TorchTrainer
+from digitrec.adapters.torch.classifier import TorchClassifier
+from digitrec.adapters.torch.mnist import load_mnist
+from digitrec.adapters.torch.model import shipped_model_path
+from digitrec.adapters.torch.trainer import TorchTrainer
 
 
 def test_the_parents_probabilities_agree_with_its_answers_and_alike_drawings_lie_near(mnist_dir, tmp_path):

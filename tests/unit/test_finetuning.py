@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from fake_registry import FakeRegistry
 
-from digitrec.adapters.image_codec import encode_png
-from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.adapters.files.image_codec import encode_png
+from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.containers import Container
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.learning import finetune_model, is_heldout, training_inputs

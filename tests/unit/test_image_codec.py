@@ -4,7 +4,7 @@ import zlib
 import numpy as np
 import pytest
 
-from digitrec.adapters.image_codec import MAX_BYTES, decode_image, encode_png, read_image
+from digitrec.adapters.files.image_codec import MAX_BYTES, decode_image, encode_png, read_image
 from digitrec.domain.errors import InvalidImage
 
 

@@ -84,3 +84,11 @@ def test_no_module_of_digitrec_imports_itself_through_others():
         *graph.values()
     )
     assert cycles(graph) == []
+
+
+def test_adapters_are_grouped_by_technology_with_few_modules_left_at_the_top():
+    adapters = SRC / "digitrec" / "adapters"
+    top = sorted(p.name for p in adapters.glob("*.py") if p.name != "__init__.py")
+    groups = sorted(p.name for p in adapters.iterdir() if (p / "__init__.py").is_file())
+    assert len(top) <= 10, top
+    assert groups == ["drawing", "files", "memory", "onnx", "sql", "torch"]

@@ -51,5 +51,5 @@ def test_only_the_container_names_concrete_adapters_outside_the_adapters():
 
 
 def test_the_checks_see_imports_inside_functions():
-    source = "import click\ndef f():\n    from digitrec.adapters.image_codec import read_image\n"
-    assert imported_modules(source) == {"click", "digitrec.adapters.image_codec"}
+    source = "import click\ndef f():\n    from digitrec.adapters.files.image_codec import read_image\n"
+    assert imported_modules(source) == {"click", "digitrec.adapters.files.image_codec"}

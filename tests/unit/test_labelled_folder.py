@@ -1,6 +1,6 @@
 import pytest
 
-from digitrec.adapters.labelled_folder import read_labelled_folder
+from digitrec.adapters.files.labelled_folder import read_labelled_folder
 from digitrec.domain.errors import DatasetNotFound
 
 

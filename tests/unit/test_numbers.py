@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitrec.adapters.image_codec import encode_png
-from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.adapters.files.image_codec import encode_png
+from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.domain.numbers import edit_distance, read_number, score_numbers, segment
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import EmptyDrawing, preprocess_canvas

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from fake_registry import FakeRegistry
 
-from digitrec.adapters.image_codec import encode_png
-from digitrec.adapters.memory_jobs import InMemoryJobQueue
-from digitrec.adapters.memory_repository import InMemorySubmissionRepository
-from digitrec.adapters.memory_reviews import InMemoryReviews
+from digitrec.adapters.files.image_codec import encode_png
+from digitrec.adapters.memory.jobs import InMemoryJobQueue
+from digitrec.adapters.memory.repository import InMemorySubmissionRepository
+from digitrec.adapters.memory.reviews import InMemoryReviews
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, finetune_job_config, run_next_job
 from digitrec.domain.operating import promote_version, request_finetune, review_submission, rollback_version

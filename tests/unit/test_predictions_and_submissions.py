@@ -4,7 +4,7 @@ import zlib
 import numpy as np
 import pytest
 
-from digitrec.adapters.image_codec import encode_png
+from digitrec.adapters.files.image_codec import encode_png
 from digitrec.domain.errors import InvalidImage, InvalidLabel
 from digitrec.domain.predictions import Prediction, validate_label
 from digitrec.domain.submissions import MAX_IMAGE_BYTES, Submission

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitrec.adapters.image_codec import encode_png
-from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.adapters.files.image_codec import encode_png
+from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.domain.errors import InvalidImage, InvalidLabel
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.recognition import Recognition

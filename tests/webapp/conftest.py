@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.containers import Container
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.submissions import Submission

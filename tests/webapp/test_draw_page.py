@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from dependency_injector import providers
 
-from digitrec.adapters.image_codec import decode_image
-from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.adapters.files.image_codec import decode_image
+from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.domain.errors import ModelNotFound, StorageUnavailable
 from digitrec.domain.explanations import Explanation, FeatureMaps, feature_grid
 from digitrec.domain.predictions import Prediction

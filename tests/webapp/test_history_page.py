@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import replace
 
-from digitrec.adapters.image_codec import decode_image
+from digitrec.adapters.files.image_codec import decode_image
 
 
 def shown_ids(at) -> list[int]:

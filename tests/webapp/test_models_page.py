@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from streamlit.testing.v1 import AppTest
 
-from digitrec.adapters.torch_model import load_checkpoint, shipped_model_path
+from digitrec.adapters.torch.model import load_checkpoint, shipped_model_path
 from digitrec.domain.jobs import FAILED
 from digitrec.domain.training import EpochMetrics
 from digitrec.entrypoints.webapp.wiring import __file__ as WIRING

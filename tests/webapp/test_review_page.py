@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from digitrec.adapters.image_codec import encode_png
+from digitrec.adapters.files.image_codec import encode_png
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, OK
 

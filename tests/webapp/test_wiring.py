@@ -85,7 +85,7 @@ def test_serve_hands_its_options_to_the_app_through_the_environment(monkeypatch,
 
 
 def test_memory_url_gives_the_app_a_throwaway_store_and_no_database_file(tmp_path, monkeypatch):
-    from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+    from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 
     monkeypatch.chdir(tmp_path)
     container = wiring.build_container({"DIGITREC_DATABASE_URL": "memory://"})

@@ -16,9 +16,9 @@ from typing import Protocol
 
 import numpy as np
 
-from digitrec.adapters.onnx_explain import explain_path
-from digitrec.adapters.onnx_model import OnnxClassifier
-from digitrec.adapters.onnx_session import onnx_metadata, onnx_path
+from digitrec.adapters.onnx.classifier import OnnxClassifier
+from digitrec.adapters.onnx.explain import explain_path
+from digitrec.adapters.onnx.session import onnx_metadata, onnx_path
 from digitrec.adapters.pretrained import torch_available
 from digitrec.domain.errors import DigitrecError, ModelNotFound, StorageUnavailable
 from digitrec.domain.explanations import CannotExplain, Explanation
@@ -35,7 +35,7 @@ NOTHING_TO_ROLL_BACK = "nothing to roll back to: no version was ever promoted"
 def checkpoint_metadata(path: Path) -> dict:
     """What a checkpoint says about its model: from the checkpoint with torch, else from its ONNX twin."""
     if torch_available():
-        from digitrec.adapters.torch_model import load_checkpoint
+        from digitrec.adapters.torch.model import load_checkpoint
 
         return load_checkpoint(path)
     return onnx_metadata(onnx_path(path))
@@ -45,7 +45,7 @@ def classifier_at(location: Path, runtime: str):
     """The classifier of the checkpoint at `location`, on torch or on ONNX Runtime (its `.onnx` twin)."""
     if runtime == "onnx":
         return OnnxClassifier(location if location.suffix == ".onnx" else onnx_path(location))
-    from digitrec.adapters.torch_classifier import TorchClassifier
+    from digitrec.adapters.torch.classifier import TorchClassifier
 
     return TorchClassifier(location)
 

@@ -1,5 +1,5 @@
 """Moving submissions out of one repository and into another: the use cases behind `digitrec submissions
-export` and `import` (the folder format itself is adapters/submission_folder.py)."""
+export` and `import` (the folder format itself is adapters/files/submission_folder.py)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from digitrec.adapters.image_codec import read_image
+from digitrec.adapters.files.image_codec import read_image
 from digitrec.domain.errors import DatasetNotFound, DigitrecError
 from digitrec.domain.numbers import MAX_DIGITS
 from digitrec.domain.predictions import validate_label

@@ -160,7 +160,7 @@ model_versions = Table(
     Column("checkpoint_sha256", String(64), nullable=False),
     Column("checkpoint", LargeBinary, nullable=False),
     Column("onnx", LargeBinary, nullable=True),
-    Column("explain_onnx", LargeBinary, nullable=True),  # its explain graph (adapters/onnx_explain.py)
+    Column("explain_onnx", LargeBinary, nullable=True),  # its explain graph (adapters/onnx/explain.py)
 )
 
 model_promotions = Table(

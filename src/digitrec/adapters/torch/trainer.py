@@ -17,12 +17,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from digitrec.adapters.canvas_drawings import CANVAS_SET_SIZE, canvas_set
-from digitrec.adapters.distributed import ALONE, Shard, process_group
-from digitrec.adapters.torch_calibration import calibrate
-from digitrec.adapters.torch_model import build_model, load_checkpoint, save_checkpoint
-from digitrec.adapters.torch_onnx import export_onnx
-from digitrec.adapters.training_data import (
+from digitrec.adapters.drawing.canvas_drawings import CANVAS_SET_SIZE, canvas_set
+from digitrec.adapters.torch.calibration import calibrate
+from digitrec.adapters.torch.distributed_training import ALONE, Shard, process_group
+from digitrec.adapters.torch.model import build_model, load_checkpoint, save_checkpoint
+from digitrec.adapters.torch.onnx_export import export_onnx
+from digitrec.adapters.torch.training_data import (
     DrawnSets,
     Mixture,
     MnistSplits,
@@ -33,7 +33,7 @@ from digitrec.adapters.training_data import (
     per_epoch,
     validation_digits,
 )
-from digitrec.adapters.training_loop import (
+from digitrec.adapters.torch.training_loop import (
     Fitted,
     code_version,
     confusion_matrix,

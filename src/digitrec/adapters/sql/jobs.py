@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, func, insert, select, update
 
-from digitrec.adapters.orm import jobs
-from digitrec.adapters.sql_repository import storage_errors
+from digitrec.adapters.sql.repository import storage_errors
+from digitrec.adapters.sql.tables import jobs
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, stale_message
 from digitrec.domain.records import Job
 from digitrec.domain.submissions import as_utc

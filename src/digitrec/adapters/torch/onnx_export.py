@@ -12,10 +12,10 @@ import onnx
 import torch
 from torch import nn
 
-from digitrec.adapters.onnx_explain import OUTPUTS, explain_path
-from digitrec.adapters.onnx_session import METADATA_KEY, onnx_path
-from digitrec.adapters.torch_explain import staged_forward
-from digitrec.adapters.torch_model import build_model, load_checkpoint
+from digitrec.adapters.onnx.explain import OUTPUTS, explain_path
+from digitrec.adapters.onnx.session import METADATA_KEY, onnx_path
+from digitrec.adapters.torch.explain import staged_forward
+from digitrec.adapters.torch.model import build_model, load_checkpoint
 from digitrec.domain.predictions import IMAGE_SIDE
 
 OPSET = 17

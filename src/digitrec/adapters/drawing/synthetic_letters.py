@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitrec.adapters.pen import Stroke, arc
+from digitrec.adapters.drawing.pen import Stroke, arc
 
 # Letters people do not mistake for digits (no O, I, l, Z, S, G, B, g, q, b, T, J...), and some that a
 # model took for digits (A as 4, h as 4 or 6, an epsilon as 3, a script F as 7, a script l as 1).

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from digitrec.adapters.memory_repository import InMemorySubmissionRepository
+from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.reviewing import AuditEntry, Review, VisitorSummary
 from digitrec.domain.submissions import HELD_BACK, OK, Submission

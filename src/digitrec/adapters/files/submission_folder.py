@@ -17,8 +17,8 @@ from functools import partial
 from pathlib import Path
 from types import TracebackType
 
-from digitrec.adapters.image_codec import decode_image, read_image_bytes
-from digitrec.adapters.labelled_folder import LABELS_FILE, listed_file
+from digitrec.adapters.files.image_codec import decode_image, read_image_bytes
+from digitrec.adapters.files.labelled_folder import LABELS_FILE, listed_file
 from digitrec.domain.errors import DatasetNotFound, DigitrecError
 from digitrec.domain.records import Problem, SubmissionRecord
 from digitrec.domain.submissions import OK, Submission

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from digitrec.adapters.training_loop import logits_of
+from digitrec.adapters.torch.training_loop import logits_of
 from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.confidence import (
     area_under,

@@ -28,10 +28,10 @@ from digitrec.adapters.model_registry import (
     read_model_files,
     unknown_version,
 )
-from digitrec.adapters.onnx_explain import explain_path
-from digitrec.adapters.onnx_session import onnx_path
-from digitrec.adapters.orm import live_model, model_promotions, model_versions
-from digitrec.adapters.sql_repository import storage_errors
+from digitrec.adapters.onnx.explain import explain_path
+from digitrec.adapters.onnx.session import onnx_path
+from digitrec.adapters.sql.repository import storage_errors
+from digitrec.adapters.sql.tables import live_model, model_promotions, model_versions
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.training import EpochMetrics, ModelRecord
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from digitrec.adapters.torch_explain import explain
-from digitrec.adapters.torch_model import SMALL_BATCH, build_model, load_checkpoint
+from digitrec.adapters.torch.explain import explain
+from digitrec.adapters.torch.model import SMALL_BATCH, build_model, load_checkpoint
 from digitrec.adapters.verdict import Verdict, image_batch, model_info
 from digitrec.domain.errors import ModelNotFound
 from digitrec.domain.explanations import Explanation

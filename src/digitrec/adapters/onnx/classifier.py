@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.adapters.onnx_explain import OnnxExplainer
-from digitrec.adapters.onnx_session import session_of
+from digitrec.adapters.onnx.explain import OnnxExplainer
+from digitrec.adapters.onnx.session import session_of
 from digitrec.adapters.verdict import Verdict, image_batch, model_info
 from digitrec.domain.explanations import Explanation
 from digitrec.domain.predictions import ModelInfo, Prediction

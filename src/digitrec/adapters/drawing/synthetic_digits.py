@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digitrec.adapters.pen import Stroke, arc, draw_strokes, draw_text
+from digitrec.adapters.drawing.pen import Stroke, arc, draw_strokes, draw_text
 from digitrec.domain.preprocessing import EmptyDrawing, preprocess_canvas
 
 STRETCHED = 0.5  # share of template digits drawn with their ink box stretched to a square

@@ -24,10 +24,10 @@ from torch import nn
 from tqdm import tqdm
 
 import digitrec
-from digitrec.adapters.distributed import ALONE, Shard, mean_over_processes, wrap
-from digitrec.adapters.torch_augment import TRAINING, augment_batch
-from digitrec.adapters.torch_model import build_model
-from digitrec.adapters.training_data import Mixture, MnistSplits
+from digitrec.adapters.torch.augment import TRAINING, augment_batch
+from digitrec.adapters.torch.distributed_training import ALONE, Shard, mean_over_processes, wrap
+from digitrec.adapters.torch.model import build_model
+from digitrec.adapters.torch.training_data import Mixture, MnistSplits
 from digitrec.domain.curves import kept_epoch, lowest_epoch
 from digitrec.domain.errors import DeviceUnavailable
 from digitrec.domain.predictions import NUM_CLASSES

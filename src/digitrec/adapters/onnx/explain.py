@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.adapters.onnx_session import session_of
+from digitrec.adapters.onnx.session import session_of
 from digitrec.adapters.verdict import Verdict
 from digitrec.domain.explanations import (
     CannotExplain,

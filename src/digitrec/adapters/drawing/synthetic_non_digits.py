@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from digitrec.adapters.pen import HandStyle, Stroke, arc, draw_strokes, draw_text
-from digitrec.adapters.synthetic_digits import matplotlib_fonts, preprocessed, stacked
-from digitrec.adapters.synthetic_letters import letter, word
+from digitrec.adapters.drawing.pen import HandStyle, Stroke, arc, draw_strokes, draw_text
+from digitrec.adapters.drawing.synthetic_digits import matplotlib_fonts, preprocessed, stacked
+from digitrec.adapters.drawing.synthetic_letters import letter, word
 
 LETTERS = "CEFHKMNRUVWXYcfkmnruvwx"
 SYMBOLS = "☺☻★☆♥♡♦♣♠☀☁☂✓✔✗✘→←↑↓↔⇒⌂✉♪♫⊞⊠#@%*+=ΩΣΠΛΞΨλπμωψ♀♂☼☎✂⌘◎◉▣▦▩◈"

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from digitrec.adapters.mnist import load_mnist
-from digitrec.adapters.synthetic_digits import synthetic_digits
-from digitrec.adapters.synthetic_non_digits import synthetic_non_digits
-from digitrec.adapters.torch_augment import Augmentation, augment_batch
+from digitrec.adapters.drawing.synthetic_digits import synthetic_digits
+from digitrec.adapters.drawing.synthetic_non_digits import synthetic_non_digits
+from digitrec.adapters.torch.augment import Augmentation, augment_batch
+from digitrec.adapters.torch.mnist import load_mnist
 from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.training import LabelledInputs
 

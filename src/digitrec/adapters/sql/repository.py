@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from digitrec.adapters.orm import blocked_visitors, submission_counts, submissions
+from digitrec.adapters.sql.tables import blocked_visitors, submission_counts, submissions
 from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.predictions import IMAGE_SIDE, Prediction
 from digitrec.domain.submissions import OK, Submission, SubmissionStats, TrainingRow, Trust, as_utc

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from digitrec.adapters.torch_model import DigitNet
+from digitrec.adapters.torch.model import DigitNet
 from digitrec.adapters.verdict import Verdict
 from digitrec.domain.explanations import Explanation, FeatureMaps, explained_input, on_the_ink, stage_name
 from digitrec.domain.predictions import IMAGE_SIDE

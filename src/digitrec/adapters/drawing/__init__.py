@@ -1,0 +1,1 @@
+"""Pens, and the drawings digitrec makes: synthetic digits, letters and non-digits, the canvas set."""

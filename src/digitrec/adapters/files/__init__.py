@@ -1,0 +1,1 @@
+"""Files: images (Pillow), labelled folders, exported submission folders, plots (matplotlib)."""

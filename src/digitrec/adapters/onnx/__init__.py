@@ -1,0 +1,1 @@
+"""Serving on ONNX Runtime, without torch: the classifier and Inside the model."""

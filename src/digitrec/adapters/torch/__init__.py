@@ -1,0 +1,1 @@
+"""The torch adapters: the CNN (DigitNet), its training, calibration, explanations and ONNX export."""
