@@ -21,7 +21,7 @@ from digitrec.adapters.torch.classifier import TorchClassifier
 from digitrec.adapters.torch.model import shipped_model_path
 from digitrec.domain.explanations import saliency_overlay
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.entrypoints.webapp.inside_model import IMAGE_SCALE, enlarged, stage_picture
+from digitrec.entrypoints.webapp.components.inside_model import IMAGE_SCALE, enlarged, stage_picture
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_predict import stroke_canvas  # noqa: E402

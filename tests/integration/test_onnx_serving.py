@@ -104,7 +104,7 @@ shown = {
     "pictures": [caption for image in at.image for caption in image.captions if caption],
 }
 for page in ("number.py", "history.py", "stats.py", "models.py", "review.py"):
-    at.switch_page(page).run()
+    at.switch_page(f"views/{page}").run()
     shown[page] = [str(e) for e in at.exception]
 print(__import__("json").dumps(shown))
 """

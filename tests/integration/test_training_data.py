@@ -9,12 +9,12 @@ import pytest
 import torch
 from PIL import Image, ImageFilter
 
-from digitrec.adapters.torch import training_data
 from digitrec.adapters.drawing.canvas_drawings import dilated
 from digitrec.adapters.drawing.pen import draw_strokes
 from digitrec.adapters.drawing.synthetic_digits import DIGIT_STYLES, stretched_to_square, synthetic_digits
 from digitrec.adapters.drawing.synthetic_letters import LETTER_STROKES
 from digitrec.adapters.drawing.synthetic_non_digits import DOODLES, closed_polygon, synthetic_non_digits
+from digitrec.adapters.torch import training_data
 from digitrec.adapters.torch.augment import (
     TRAINING,
     Augmentation,

@@ -60,7 +60,7 @@ def app(container) -> Callable[[str], AppTest]:
         at.query_params.update(query or {})
         at.run()
         if page != "draw.py":
-            at.switch_page(page).run()
+            at.switch_page(f"views/{page}").run()
         assert not at.exception, at.exception
         return at
 

@@ -18,8 +18,8 @@ from digitrec.domain.explanations import Explanation, FeatureMaps, feature_grid
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.submissions import Submission
 from digitrec.domain.submitting import RATE_LIMITS
-from digitrec.entrypoints.webapp.bars import TOP_BAR
-from digitrec.entrypoints.webapp.inside_model import GRID_WIDTH, enlarged, stage_picture
+from digitrec.entrypoints.webapp.components.bars import TOP_BAR
+from digitrec.entrypoints.webapp.components.inside_model import GRID_WIDTH, enlarged, stage_picture
 
 
 class UnreachableRepository(InMemorySubmissionRepository):

@@ -74,7 +74,7 @@ def test_what_this_tab_submitted_is_marked_yours_also_after_a_reload(app, draw, 
     at.session_state["submit"] = {"click": 0}  # Submit, as the button sends it (answered: 0)
     at.run()
     visitor = at.query_params["visitor"]
-    at.switch_page("history.py").run()
+    at.switch_page("views/history.py").run()
     assert at.dataframe[0].value["yours"].tolist() == ["yours", ""]
 
     reloaded = app("history.py", query={"visitor": visitor})  # a new session, the same address

@@ -182,7 +182,7 @@ def test_the_operator_password_can_come_from_streamlit_secrets(app, container, s
     at = AppTest.from_file(str(APP), default_timeout=30)
     at.secrets["DIGITREC_ADMIN_PASSWORD"] = "from secrets"
     at.run()
-    at.switch_page("models.py").run()
+    at.switch_page("views/models.py").run()
     sign_in(at, password="from secrets")
     assert "Signed in as **ann**" in at.sidebar.caption[-1].value
 

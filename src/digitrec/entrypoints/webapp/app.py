@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from digitrec.entrypoints.formatting import moment, percent
-from digitrec.entrypoints.webapp.operators import operator_sidebar
+from digitrec.entrypoints.webapp.components.operators import operator_sidebar
 from digitrec.entrypoints.webapp.wiring import get_container, live_classifier
 
 HERE = Path(__file__).parent
@@ -24,12 +24,12 @@ except ValueError as exc:  # an unusable setting in the environment `digitrec se
     st.stop()
 
 pages = [
-    st.Page(HERE / "draw.py", title="Draw", icon=":material/draw:", default=True),
-    st.Page(HERE / "number.py", title="Number", icon=":material/pin:"),
-    st.Page(HERE / "history.py", title="History", icon=":material/history:"),
-    st.Page(HERE / "stats.py", title="Stats", icon=":material/bar_chart:"),
-    st.Page(HERE / "models.py", title="Models", icon=":material/model_training:"),
-    st.Page(HERE / "review.py", title="Review", icon=":material/rule:"),
+    st.Page(HERE / "views" / "draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page(HERE / "views" / "number.py", title="Number", icon=":material/pin:"),
+    st.Page(HERE / "views" / "history.py", title="History", icon=":material/history:"),
+    st.Page(HERE / "views" / "stats.py", title="Stats", icon=":material/bar_chart:"),
+    st.Page(HERE / "views" / "models.py", title="Models", icon=":material/model_training:"),
+    st.Page(HERE / "views" / "review.py", title="Review", icon=":material/rule:"),
 ]
 # The pages are links at the top of every page, not in the sidebar: on a phone Streamlit's navigation opens
 # as a sidebar over 75% of the screen and stays open after a page is chosen.

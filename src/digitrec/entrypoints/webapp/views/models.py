@@ -12,9 +12,13 @@ from digitrec.domain.curves import fit_diagnosis
 from digitrec.domain.errors import DigitrecError, StorageUnavailable
 from digitrec.domain.training import ModelRecord
 from digitrec.entrypoints.formatting import ago, percent
-from digitrec.entrypoints.webapp.charts import confusion_heat_map, curves_chart, digit_difference_chart
-from digitrec.entrypoints.webapp.fine_tunes import fine_tune_section, per_digit_view
-from digitrec.entrypoints.webapp.operators import current_operator
+from digitrec.entrypoints.webapp.components.charts import (
+    confusion_heat_map,
+    curves_chart,
+    digit_difference_chart,
+)
+from digitrec.entrypoints.webapp.components.fine_tunes import fine_tune_section, per_digit_view
+from digitrec.entrypoints.webapp.components.operators import current_operator
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
 

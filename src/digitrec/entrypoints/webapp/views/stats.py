@@ -9,7 +9,7 @@ from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.submitting import live_stats
 from digitrec.entrypoints.formatting import percent
-from digitrec.entrypoints.webapp.charts import DIGITS, confusion_heat_map
+from digitrec.entrypoints.webapp.components.charts import DIGITS, confusion_heat_map
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
 VISITORS_SHOWN = 20

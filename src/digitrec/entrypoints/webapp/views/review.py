@@ -27,7 +27,7 @@ from digitrec.domain.reviewing import (
     suspicion,
 )
 from digitrec.entrypoints.formatting import percent
-from digitrec.entrypoints.webapp.operators import current_operator, operator_hint
+from digitrec.entrypoints.webapp.components.operators import current_operator, operator_hint
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style
 
 PAGE_SIZE = 20

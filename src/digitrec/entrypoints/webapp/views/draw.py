@@ -27,9 +27,9 @@ from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_d
 from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import TooManySubmissions, submit_drawing
 from digitrec.entrypoints.formatting import percent
-from digitrec.entrypoints.webapp.bars import probability_bars
-from digitrec.entrypoints.webapp.inside_model import inside_model
-from digitrec.entrypoints.webapp.submit_button import submit_button
+from digitrec.entrypoints.webapp.components.bars import probability_bars
+from digitrec.entrypoints.webapp.components.inside_model import inside_model
+from digitrec.entrypoints.webapp.components.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
     discard_drawing,
     get_container,

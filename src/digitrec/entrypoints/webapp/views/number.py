@@ -27,8 +27,8 @@ from digitrec.domain.submitting import (
     submit_number,
 )
 from digitrec.entrypoints.formatting import percent
-from digitrec.entrypoints.webapp.bars import probability_bars
-from digitrec.entrypoints.webapp.submit_button import submit_button
+from digitrec.entrypoints.webapp.components.bars import probability_bars
+from digitrec.entrypoints.webapp.components.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
     discard_drawing,
     get_container,
