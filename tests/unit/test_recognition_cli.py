@@ -11,7 +11,7 @@ from PIL import Image
 from digitrec.containers import Container
 from digitrec.domain.recognition import score
 from digitrec.entrypoints.cli import cli
-from digitrec.entrypoints.cli_recognition import echo_refusals
+from digitrec.entrypoints.cli.recognition import echo_refusals
 
 
 def draw(path, polarity="light-on-dark", size=280):

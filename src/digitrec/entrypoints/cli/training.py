@@ -1,9 +1,4 @@
-"""The `digitrec` command line. Thin: parse, call one use case, print.
-
-Every option can also come from the environment: `DIGITREC_<COMMAND>_<OPTION>` (click's convention, e.g.
-`DIGITREC_TRAIN_EPOCHS=3`), plus the documented names such as `DIGITREC_DATA_DIR`.
-Heavy imports (torch, the container) happen inside commands so that `digitrec --help` answers at once.
-"""
+"""`digitrec train`: train a model on MNIST (and the synthetic sets), alone or as one of several processes."""
 
 from __future__ import annotations
 
@@ -13,19 +8,13 @@ from pathlib import Path
 
 import click
 
-from digitrec import __version__, settings
 from digitrec.domain.training import NETWORK_WIDTHS, WIDER_MIN_EPOCHS, TrainConfig, TrainingRun
-from digitrec.entrypoints.cli_common import (
+from digitrec.entrypoints.cli.common import (
     DATA_DIR_OPTION,
     DEVICE_OPTION,
     METRICS_JSONL_OPTION,
-    MODEL_OPTION,
-    MODELS_DIR_OPTION,
     PLOTS_DIR_OPTION,
-    RUNTIME_OPTION,
-    DigitrecGroup,
     container_from,
-    database_options,
     epoch_metrics_writer,
     registry_config,
     registry_options,
@@ -38,28 +27,7 @@ log = logging.getLogger("digitrec")
 NARROWER, WIDER = (",".join(map(str, widths)) for widths in (NETWORK_WIDTHS[0], NETWORK_WIDTHS[-1]))
 
 
-def configure_logging(verbose: bool) -> None:
-    debug = verbose or os.environ.get("LOG_LEVEL_DEBUG", "") not in ("", "0", "false")
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s %(levelname)-5s %(message)s" if debug else "%(message)s",
-        datefmt="%H:%M:%S",
-        force=True,
-    )
-
-
-@click.group(
-    cls=DigitrecGroup,
-    context_settings={"auto_envvar_prefix": "DIGITREC", "help_option_names": ["-h", "--help"]},
-)
-@click.version_option(__version__, prog_name="digitrec")
-@click.option("-v", "--verbose", is_flag=True, help="Debug logs (as does LOG_LEVEL_DEBUG=1).")
-def cli(verbose: bool) -> None:
-    """digitrec: recognise handwritten digits, and learn from the ones people draw."""
-    configure_logging(verbose)
-
-
-@cli.command()
+@click.command()
 @DATA_DIR_OPTION
 @click.option("--epochs", default=TrainConfig.epochs, show_default=True, type=click.IntRange(1))
 @click.option("--batch-size", default=TrainConfig.batch_size, show_default=True, type=click.IntRange(1))
@@ -196,76 +164,3 @@ def echo_run(run: TrainingRun) -> None:
         f"checkpoint: {run.checkpoint_path} (registered as {run.version}; make it live with "
         f"`digitrec models promote {run.version}`)"
     )
-
-
-@cli.command()
-@click.option(
-    "--host", default=settings.HOST, show_default=True, envvar=settings.ENV_HOST, help="Address to listen on."
-)
-@click.option(
-    "--port",
-    default=settings.PORT,
-    show_default=True,
-    envvar=settings.ENV_PORT,
-    type=click.IntRange(1, 65535),
-)
-@database_options
-@MODEL_OPTION
-@MODELS_DIR_OPTION
-@RUNTIME_OPTION
-def serve(
-    host: str,
-    port: int,
-    database_url: str,
-    database_timeout: float | None,
-    model_path: Path | None,
-    models_dir: Path,
-    runtime: str,
-) -> None:
-    """Start the drawing app (Streamlit) with the live model (a promotion switches it), or a fixed --model;
-    on torch, or on ONNX Runtime (--runtime onnx, or automatically where torch is not installed)."""
-    import sys
-
-    env = os.environ | {
-        settings.ENV_DATABASE_URL: database_url,
-        settings.ENV_MODELS_DIR: str(models_dir.resolve()),
-        settings.ENV_RUNTIME: runtime,
-    }
-    if model_path is not None:
-        env[settings.ENV_MODEL] = str(model_path)
-    if database_timeout is not None:
-        env[settings.ENV_DATABASE_TIMEOUT] = str(database_timeout)
-    options = {
-        "server.address": host,
-        "server.port": port,
-        "server.headless": "true",
-        "browser.gatherUsageStats": "false",
-        "client.toolbarMode": "minimal",
-    }
-    command = [sys.executable, "-m", "digitrec.entrypoints.webapp.server"]
-    command += [arg for name, value in options.items() for arg in (f"--{name}", str(value))]
-    click.echo(f"digitrec app on http://{host}:{port} (submissions: {database_url})")
-    os.execvpe(command[0], command, env)
-
-
-# Commands that live in their own modules (they share the helpers in cli_common).
-from digitrec.entrypoints.cli_models import finetune, models  # noqa: E402
-from digitrec.entrypoints.cli_recognition import evaluate, predict  # noqa: E402
-from digitrec.entrypoints.cli_submissions import db, submissions  # noqa: E402
-from digitrec.entrypoints.cli_worker import worker  # noqa: E402
-
-cli.add_command(predict)
-cli.add_command(evaluate)
-cli.add_command(finetune)
-cli.add_command(models)
-cli.add_command(submissions)
-cli.add_command(db)
-cli.add_command(worker)
-
-
-def main() -> None:
-    cli()
-
-
-if __name__ == "__main__":
-    main()

@@ -17,7 +17,7 @@ import click
 
 from digitrec.domain.jobs import STALE_AFTER
 from digitrec.domain.ports import JobQueue
-from digitrec.entrypoints.cli_common import (
+from digitrec.entrypoints.cli.common import (
     DATA_DIR_OPTION,
     MODELS_DIR_OPTION,
     PLOTS_DIR_OPTION,

@@ -13,7 +13,7 @@ from digitrec.domain.errors import DigitrecError
 from digitrec.domain.numbers import NumberReading, NumberReport
 from digitrec.domain.predictions import Prediction
 from digitrec.domain.recognition import Evaluation
-from digitrec.entrypoints.cli_common import (
+from digitrec.entrypoints.cli.common import (
     MODEL_OPTION,
     RUNTIME_OPTION,
     classifier_from,

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from digitrec.domain.predictions import NUM_CLASSES
-from digitrec.entrypoints.cli_common import (
+from digitrec.entrypoints.cli.common import (
     DigitrecGroup,
     container_from,
     database_options,

@@ -11,7 +11,7 @@ import click
 
 from digitrec.domain.model_versions import digit_changes
 from digitrec.domain.training import FineTuneConfig, FineTuneResult, ModelRecord
-from digitrec.entrypoints.cli_common import (
+from digitrec.entrypoints.cli.common import (
     DATA_DIR_OPTION,
     DEVICE_OPTION,
     METRICS_JSONL_OPTION,
