@@ -23,7 +23,8 @@ from PIL import Image, ImageDraw
 
 MEASURE = """
 import json, resource, sys, time, tracemalloc
-from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql.repository import SqlSubmissionRepository
+from digitrec.adapters.sql.engine import create_sql_engine
 import numpy as np
 from digitrec.domain.learning import is_heldout, training_inputs
 from digitrec.domain.transfer import submissions_in_order
@@ -61,7 +62,7 @@ def fill(url: str, count: int) -> None:
     from sqlalchemy import func, insert, select
     from sqlalchemy.engine import make_url
 
-    from digitrec.adapters.sql.repository import create_sql_engine
+    from digitrec.adapters.sql.engine import create_sql_engine
     from digitrec.adapters.sql.schema import upgrade_database
     from digitrec.adapters.sql.tables import submissions
 

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_finetune_memory import MEASURE, fill  # noqa: E402
 from postgres_cluster import ThrowawayCluster, create_database, drop_database, server_binaries  # noqa: E402
 
-from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine  # noqa: E402
+from digitrec.adapters.sql.engine import create_sql_engine
+from digitrec.adapters.sql.repository import SqlSubmissionRepository  # noqa: E402
 from digitrec.domain.submitting import history_page, live_stats  # noqa: E402
 
 

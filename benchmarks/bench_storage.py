@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integrat
 from postgres_cluster import ThrowawayCluster, create_database, drop_database, server_binaries  # noqa: E402
 
 from digitrec.adapters.files.image_codec import decode_image, encode_png  # noqa: E402
-from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine  # noqa: E402
+from digitrec.adapters.sql.engine import create_sql_engine
+from digitrec.adapters.sql.repository import SqlSubmissionRepository  # noqa: E402
 from digitrec.adapters.sql.schema import upgrade_database  # noqa: E402
 from digitrec.domain.predictions import Prediction  # noqa: E402
 from digitrec.domain.preprocessing import preprocess_canvas  # noqa: E402

@@ -31,8 +31,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision import datasets, transforms
 
+from digitrec.adapters.torch.devices import pick_device
 from digitrec.adapters.torch.trainer import TorchTrainer
-from digitrec.adapters.torch.training_loop import pick_device
 from digitrec.domain.training import TrainConfig
 from digitrec.entrypoints.formatting import run_summary
 

@@ -34,8 +34,9 @@ from digitrec.adapters.files.submission_folder import SubmissionFolderFormat
 from digitrec.adapters.memory.jobs import InMemoryJobQueue
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.adapters.memory.reviews import InMemoryReviews
+from digitrec.adapters.sql.engine import create_sql_engine
 from digitrec.adapters.sql.jobs import SqlJobQueue
-from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql.repository import SqlSubmissionRepository
 from digitrec.adapters.sql.reviews import SqlReviews
 
 

@@ -13,7 +13,8 @@ from PIL import Image
 from postgres_cluster import FAST_SETTINGS, ThrowawayCluster, create_database, drop_database, server_binaries
 
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
-from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql.engine import create_sql_engine
+from digitrec.adapters.sql.repository import SqlSubmissionRepository
 from digitrec.adapters.sql.schema import upgrade_database
 from digitrec.containers import Container
 from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, Prediction

@@ -12,7 +12,8 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, insert, inspect
 
-from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine, row_values
+from digitrec.adapters.sql.engine import create_sql_engine
+from digitrec.adapters.sql.repository import SqlSubmissionRepository, row_values
 from digitrec.adapters.sql.schema import alembic_config, head_revision, schema_revision, upgrade_database
 from digitrec.adapters.sql.tables import metadata, submissions
 from digitrec.containers import Container

@@ -13,7 +13,8 @@ from postgres_cluster import ThrowawayCluster, libpq_url, server_binaries
 from sqlalchemy import event, make_url
 from sqlalchemy.exc import OperationalError
 
-from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine, use_wal
+from digitrec.adapters.sql.engine import create_sql_engine, use_wal
+from digitrec.adapters.sql.repository import SqlSubmissionRepository
 from digitrec.adapters.sql.schema import upgrade_database
 from digitrec.domain.errors import StorageUnavailable
 

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from digitrec.adapters.files.image_codec import decode_image, encode_png
 from digitrec.adapters.files.labelled_folder import read_labelled_folder
-from digitrec.adapters.sql.repository import SqlSubmissionRepository, create_sql_engine
+from digitrec.adapters.sql.engine import create_sql_engine
+from digitrec.adapters.sql.repository import SqlSubmissionRepository
 from digitrec.adapters.sql.reviews import SqlReviews
 from digitrec.adapters.sql.schema import upgrade_database
 from digitrec.containers import Container

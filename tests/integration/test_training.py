@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+import digitrec.adapters.torch.canvas_cache as canvas_cache
 import digitrec.adapters.torch.trainer as torch_trainer
 import digitrec.adapters.torch.training_loop as training_loop
 import digitrec.domain.training as training
@@ -334,9 +335,9 @@ def test_every_checkpoint_gets_an_onnx_twin_that_answers_alike(mnist_dir, tmp_pa
 def test_the_canvas_set_is_drawn_once_a_process_for_the_same_test_digits(monkeypatch, tmp_path):
     """All 10,000 take 12 s to draw: a worker's second fine-tuning, or a second run in one process, reuses
     them; other test digits, or another size, are drawn afresh."""
-    drawn, real = [], torch_trainer.canvas_set
-    monkeypatch.setattr(torch_trainer, "canvas_set", lambda *args: drawn.append(args[2]) or real(*args))
-    monkeypatch.setattr(torch_trainer, "_canvas_sets", {})
+    drawn, real = [], canvas_cache.canvas_set
+    monkeypatch.setattr(canvas_cache, "canvas_set", lambda *args: drawn.append(args[2]) or real(*args))
+    monkeypatch.setattr(canvas_cache, "_canvas_sets", {})
     trainer = TorchTrainer(tmp_path, tmp_path, download=False, progress=False)
     trainer.canvas_count = 20
     g = torch.Generator().manual_seed(0)
@@ -366,14 +367,14 @@ def test_a_fine_tuning_draws_no_more_synthetic_drawings_than_its_epochs_use(monk
 
 
 def test_the_canvas_set_is_kept_in_the_models_folder_for_the_next_process(monkeypatch, tmp_path, caplog):
-    drawn, real = [], torch_trainer.canvas_set
-    monkeypatch.setattr(torch_trainer, "canvas_set", lambda *args: drawn.append(args[2]) or real(*args))
+    drawn, real = [], canvas_cache.canvas_set
+    monkeypatch.setattr(canvas_cache, "canvas_set", lambda *args: drawn.append(args[2]) or real(*args))
     g = torch.Generator().manual_seed(1)
     test_x, test_y = torch.rand(40, 1, 28, 28, generator=g), torch.randint(0, 10, (40,), generator=g)
     data = MnistSplits(*[torch.zeros(1)] * 4, test_x, test_y, {})
 
     def canvas_set_of_a_new_process(models_dir):
-        monkeypatch.setattr(torch_trainer, "_canvas_sets", {})
+        monkeypatch.setattr(canvas_cache, "_canvas_sets", {})
         trainer = TorchTrainer(tmp_path, models_dir, download=False, progress=False)
         trainer.canvas_count = 15
         return trainer._canvas_set(data)

@@ -92,3 +92,17 @@ def test_adapters_are_grouped_by_technology_with_few_modules_left_at_the_top():
     groups = sorted(p.name for p in adapters.iterdir() if (p / "__init__.py").is_file())
     assert len(top) <= 10, top
     assert groups == ["drawing", "files", "memory", "onnx", "sql", "torch"]
+
+
+def test_no_module_over_300_lines_and_no_function_over_50():
+    too_long = []
+    for path in (SRC / "digitrec").rglob("*.py"):
+        text = path.read_text()
+        if len(text.splitlines()) > 300:
+            too_long.append(f"{path.relative_to(SRC)}: {len(text.splitlines())} lines")
+        nodes = ast.walk(ast.parse(text))
+        functions = [n for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        for node in functions:
+            if (lines := node.end_lineno - node.lineno + 1) > 50:
+                too_long.append(f"{path.relative_to(SRC)}: {node.name}, {lines} lines")
+    assert too_long == []

@@ -126,25 +126,32 @@ def decide_trust(
     embeddings = np.asarray(embeddings, np.float32).reshape(n, -1)
     others = neighbours_by_others(embeddings, senders, np.array(disputed, np.int64), NEIGHBOURS)
     for i, near in zip(disputed, others, strict=True):
-        label, said = rows[i].label, int(probabilities[i].argmax())
-        p_said = 100 * probabilities[i, said]
-        same = near[labels[near] == label] if len(near) else near
-        support = len(same) / max(len(near), 1)
-        contra = float((labels[near] == said).mean()) if len(near) else 0.0
-        vouching = len({senders[j] for j in same})
-        suspicion = float(1 - probabilities[i, label]) * (1 - support / 2)
-        alike = f"{len(same)} of {len(near)} similar drawings by others say {label}"
-        if support >= NEW_STYLE_SUPPORT and vouching >= NEW_STYLE_SENDERS and contra <= NEW_STYLE_CONTRA:
-            why = f"a new way of writing {label}? the model says {said} ({p_said:.0f}%), but {alike}"
-            decide(i, TRUSTED, "similar drawings agree", f"{why} ({vouching} senders)", suspicion, 1.0)
-        elif contra >= CONTRADICTED or support < UNSUPPORTED:
-            why = f"the model says {said} ({p_said:.0f}%); {alike}, {round(contra * len(near))} say {said}"
-            decide(i, HELD_BACK, "model and similar drawings disagree", why, suspicion, 0.0)
-        else:
-            why = f"the model says {said} ({p_said:.0f}%); {alike}"
-            decide(i, DOWN_WEIGHTED, "mixed evidence", why, suspicion, DOWN_WEIGHT)
+        decide(i, *disputed_decision(rows[i].label, probabilities[i], near, labels, senders))
     cap_senders(rows, decisions, kinds)
     return TrustReport(tuple(d for d in decisions if d is not None), tuple(kinds))
+
+
+def disputed_decision(
+    label: int, p: np.ndarray, near: np.ndarray, labels: np.ndarray, senders: Sequence[str]
+) -> tuple[str, str, str, float, float]:
+    """(decision, kind, reason, suspicion, weight) for a label the model disputes (`p`: its probabilities),
+    from the labels of `near`, the most similar drawings sent by others."""
+    said = int(p.argmax())
+    p_said = 100 * p[said]
+    same = near[labels[near] == label] if len(near) else near
+    support = len(same) / max(len(near), 1)
+    contra = float((labels[near] == said).mean()) if len(near) else 0.0
+    vouching = len({senders[j] for j in same})
+    suspicion = float(1 - p[label]) * (1 - support / 2)
+    alike = f"{len(same)} of {len(near)} similar drawings by others say {label}"
+    if support >= NEW_STYLE_SUPPORT and vouching >= NEW_STYLE_SENDERS and contra <= NEW_STYLE_CONTRA:
+        why = f"a new way of writing {label}? the model says {said} ({p_said:.0f}%), but {alike}"
+        return TRUSTED, "similar drawings agree", f"{why} ({vouching} senders)", suspicion, 1.0
+    if contra >= CONTRADICTED or support < UNSUPPORTED:
+        why = f"the model says {said} ({p_said:.0f}%); {alike}, {round(contra * len(near))} say {said}"
+        return HELD_BACK, "model and similar drawings disagree", why, suspicion, 0.0
+    why = f"the model says {said} ({p_said:.0f}%); {alike}"
+    return DOWN_WEIGHTED, "mixed evidence", why, suspicion, DOWN_WEIGHT
 
 
 def cap_senders(rows: Sequence[TrainingRow], decisions: list, kinds: list[str]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, func, insert, select, update
 
-from digitrec.adapters.sql.repository import storage_errors
+from digitrec.adapters.sql.engine import storage_errors
 from digitrec.adapters.sql.tables import jobs
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, stale_message
 from digitrec.domain.records import Job

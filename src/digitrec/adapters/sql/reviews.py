@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, Row, case, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
-from digitrec.adapters.sql.repository import count_submission, storage_errors, submission_from_row
+from digitrec.adapters.sql.engine import storage_errors
+from digitrec.adapters.sql.repository import count_submission, submission_from_row
 from digitrec.adapters.sql.tables import blocked_visitors, operator_actions, submissions
 from digitrec.domain.errors import DigitrecError
 from digitrec.domain.reviewing import AuditEntry, Review, VisitorSummary

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, inspect, select
 
-from digitrec.adapters.sql.repository import storage_errors
+from digitrec.adapters.sql.engine import storage_errors
 from digitrec.domain.errors import StorageUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -7,7 +7,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from digitrec.adapters.torch.training_loop import logits_of
+from digitrec.adapters.torch.evaluation import logits_of
+from digitrec.adapters.torch.training_data import (
+    DrawnSets,
+    MnistSplits,
+    degraded_validation_digits,
+    validation_digits,
+)
 from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.confidence import (
     area_under,
@@ -64,4 +70,17 @@ def calibrate(
         auroc=auroc,
         roc=roc,
         reliability=tuple(reliability(after.max(1), correct)),
+    )
+
+
+def calibrate_on_validation(
+    model: nn.Module, data: MnistSplits, drawn: DrawnSets | None, seed: int, digit_refusal: float
+) -> Calibration:
+    """The temperature and not-a-digit threshold, fitted on validation data only (none is trained on)."""
+    return calibrate(
+        model,
+        validation_digits(data, drawn, seed),
+        drawn.val_non_digits if drawn else None,
+        digit_refusal,
+        degraded_validation_digits(data, seed) if drawn else None,
     )

@@ -8,6 +8,7 @@ It is only ever loaded with `torch.load(..., weights_only=True)`, so a crafted f
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ from typing import Any
 import torch
 from torch import nn
 
+import digitrec
 from digitrec.adapters.pretrained import SHIPPED_MODEL, shipped_model_path  # noqa: F401 - their old home
+from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.errors import ModelNotFound
+from digitrec.domain.training import TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -118,3 +122,30 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 
 
 SMALL_BATCH = 16
+
+
+def code_version() -> str:
+    """The package version, plus the git commit when running from a checkout."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{digitrec.__version__}+g{sha}" if sha else digitrec.__version__
+
+
+def architecture_for(config: TrainConfig, with_verdict: bool) -> dict:
+    """The network a training run builds, as its checkpoint records it."""
+    kwargs = {
+        "widths": list(config.widths),
+        "dropout": config.dropout,
+        "classes": NOT_A_DIGIT + 1 if with_verdict else NOT_A_DIGIT,
+        "keep_edges": True,
+        "strided_stem": config.strided_stem,
+    }
+    return {"name": "DigitNet", "kwargs": kwargs}

@@ -4,8 +4,6 @@ lineage."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import os
 from collections.abc import Callable
@@ -17,33 +15,29 @@ import numpy as np
 import torch
 from torch import nn
 
-from digitrec.adapters.drawing.canvas_drawings import CANVAS_SET_SIZE, canvas_set
-from digitrec.adapters.torch.calibration import calibrate
+from digitrec.adapters.drawing.canvas_drawings import CANVAS_SET_SIZE
+from digitrec.adapters.torch.calibration import calibrate_on_validation
+from digitrec.adapters.torch.canvas_cache import canvas_set_of
+from digitrec.adapters.torch.devices import pick_device
 from digitrec.adapters.torch.distributed_training import ALONE, Shard, process_group
-from digitrec.adapters.torch.model import build_model, load_checkpoint, save_checkpoint
+from digitrec.adapters.torch.evaluation import accuracy_on, confusion_matrix, logits_of, per_digit_accuracy
+from digitrec.adapters.torch.fine_tuning import (
+    finetune_extras,
+    overall,
+    parent_model,
+    per_digit_before_after,
+)
+from digitrec.adapters.torch.model import architecture_for, build_model, code_version, save_checkpoint
 from digitrec.adapters.torch.onnx_export import export_onnx
 from digitrec.adapters.torch.training_data import (
     DrawnSets,
     Mixture,
     MnistSplits,
     as_tensors,
-    degraded_validation_digits,
-    images_on,
     load_splits,
     per_epoch,
-    validation_digits,
 )
-from digitrec.adapters.torch.training_loop import (
-    Fitted,
-    code_version,
-    confusion_matrix,
-    epoch_seconds,
-    evaluate,
-    fit,
-    logits_of,
-    per_digit_accuracy,
-    pick_device,
-)
+from digitrec.adapters.torch.training_loop import Fitted, epoch_seconds, fit
 from digitrec.adapters.verdict import NOT_A_DIGIT
 from digitrec.domain.training import (
     WIDER_MIN_EPOCHS,
@@ -64,75 +58,6 @@ log = logging.getLogger(__name__)
 DRAWN_FOR_TRAINING = 15_000  # synthetic digits, and as many non-digits, made once per run
 DRAWN_FOR_VALIDATION = 2_000  # of each, from other seeds: never trained on
 DRAWN_IN_WORKERS_FROM = 2_000  # a run drawing this many uses a process per thread (each takes ~1 s to start)
-_canvas_sets: dict[tuple[str, int], LabelledInputs] = {}  # the last canvas set drawn in this process
-
-
-def accuracy_on(model: nn.Module, inputs: tuple[torch.Tensor, torch.Tensor]) -> float | None:
-    return evaluate(model, *inputs)[1] if len(inputs[1]) else None
-
-
-def calibrate_on_validation(
-    model: nn.Module, data: MnistSplits, drawn: DrawnSets | None, seed: int, digit_refusal: float
-) -> Calibration:
-    """The temperature and not-a-digit threshold, fitted on validation data only (none is trained on)."""
-    return calibrate(
-        model,
-        validation_digits(data, drawn, seed),
-        drawn.val_non_digits if drawn else None,
-        digit_refusal,
-        degraded_validation_digits(data, seed) if drawn else None,
-    )
-
-
-def architecture_for(config: TrainConfig, with_verdict: bool) -> dict:
-    """The network a training run builds, as its checkpoint records it."""
-    kwargs = {
-        "widths": list(config.widths),
-        "dropout": config.dropout,
-        "classes": NOT_A_DIGIT + 1 if with_verdict else NOT_A_DIGIT,
-        "keep_edges": True,
-        "strided_stem": config.strided_stem,
-    }
-    return {"name": "DigitNet", "kwargs": kwargs}
-
-
-def overall(n: list[int], accuracy: list[float | None]) -> float | None:
-    """The accuracy over all digits, from per_digit_accuracy's counts and shares (None: no images)."""
-    total = sum(n)
-    return sum(c * (a or 0.0) for c, a in zip(n, accuracy, strict=True)) / total if total else None
-
-
-def per_digit_before_after(
-    sets: dict[str, tuple[torch.Tensor, torch.Tensor]], before: dict[str, tuple], model: nn.Module
-) -> dict[str, dict]:
-    """{set name: {"n", "before", "after"}} for the promotion guard: `before` holds the parent's
-    per_digit_accuracy on each set, measured before fine-tuning."""
-    table = {}
-    for name, (images, labels) in sets.items():
-        if len(labels):
-            n, after = per_digit_accuracy(model, images, labels)
-            table[name] = {"n": n, "before": before[name][1], "after": after}
-    return table
-
-
-def parent_model(parent: ModelRecord, device: torch.device) -> tuple[nn.Module, dict]:
-    """The network of a model version, with its weights, on `device`; and its architecture."""
-    payload = load_checkpoint(Path(parent.location))
-    model = build_model(payload["architecture"])
-    model.load_state_dict(payload["state_dict"])
-    return model.to(device, memory_format=torch.channels_last), payload["architecture"]
-
-
-def reviewed_negatives(
-    negatives: np.ndarray | None, mnist: int, config: FineTuneConfig, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor, int] | None:
-    """Submissions reviewed as "not a digit", as a Mixture source labelled NOT_A_DIGIT: more negatives for
-    the verdict, at a tenth of the generated non-digits' share of each epoch. None when there are none."""
-    if negatives is None or len(negatives) == 0:
-        return None
-    rejects = torch.full((len(negatives),), NOT_A_DIGIT, device=device)
-    share = max(per_epoch(mnist, config.non_digits / 10), 1)
-    return images_on(np.asarray(negatives, np.float32), device), rejects, share
 
 
 class TorchTrainer:
@@ -160,41 +85,8 @@ class TorchTrainer:
         return device, torch.Generator(device=device).manual_seed(config.seed), data
 
     def _canvas_set(self, data: MnistSplits) -> tuple[torch.Tensor, torch.Tensor]:
-        """The canvas set: MNIST test digits drawn as on the app's canvas, preprocessed as the app does (12-16
-        s for all 10,000 on two cores: drawn once, then kept in this process and in a file under
-        `models_dir/cache`, for the same test digits)."""
-        test_images = (data.test_x[:, 0] * 255).round().byte().cpu().numpy()
-        key = (hashlib.sha256(test_images.tobytes()).hexdigest(), self.canvas_count)
-        if key not in _canvas_sets:
-            _canvas_sets.clear()
-            _canvas_sets[key] = self._stored_canvas_set(key) or self._drawn_canvas_set(key, test_images, data)
-        return as_tensors(_canvas_sets[key], data.test_x.device)
-
-    def _cache_file(self, key: tuple[str, int]) -> Path:
-        return self.models_dir / "cache" / f"canvas-set-{key[0][:16]}-{key[1]}.npz"
-
-    def _stored_canvas_set(self, key: tuple[str, int]) -> LabelledInputs | None:
-        try:
-            with np.load(self._cache_file(key)) as stored:
-                return LabelledInputs(stored["images"], stored["labels"])
-        except (OSError, KeyError, ValueError):  # not there yet, or unreadable: draw it again
-            return None
-
-    def _drawn_canvas_set(
-        self, key: tuple[str, int], test_images: np.ndarray, data: MnistSplits
-    ) -> LabelledInputs:
-        drawn = canvas_set(test_images, data.test_y.cpu().numpy(), self.canvas_count)
-        path = self._cache_file(key)
-        partial = path.with_name(path.name + ".partial.npz")
-        try:  # a cache: a full disk or a read-only folder only means drawing it again next time
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(partial, images=drawn.images, labels=drawn.labels)
-            partial.replace(path)
-        except OSError as exc:
-            log.warning("could not keep the canvas set in %s (%s): it will be drawn again", path, exc)
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
-        return drawn
+        """The canvas set every version is measured on (canvas_cache.py: drawn once, then kept)."""
+        return canvas_set_of(data, self.canvas_count, self.models_dir / "cache")
 
     def train(
         self, config: TrainConfig, on_epoch: Callable[[EpochMetrics], None] | None = None
@@ -279,22 +171,14 @@ class TorchTrainer:
         with_verdict = model.head.out_features > NOT_A_DIGIT
         seen = min(config.mnist_per_epoch or len(data.train_x), len(data.train_x))  # MNIST images an epoch
         drawn = self._finetune_drawings(config, device, seen) if with_verdict else None
-        heldout_data, canvas = as_tensors(heldout, device), self._canvas_set(data)
-        guarded = {
-            "MNIST test": (data.test_x, data.test_y),
-            "canvas set": canvas,
-            "trusted hold-out": heldout_data,
-        }
+        guarded = {"MNIST test": (data.test_x, data.test_y), "canvas set": self._canvas_set(data)}
+        guarded["trusted hold-out"] = as_tensors(heldout, device)
         guarded_before = {name: per_digit_accuracy(model, *inputs) for name, inputs in guarded.items()}
-        heldout_before, canvas_before = (
-            overall(*guarded_before[name]) for name in ("trusted hold-out", "canvas set")
+        before = (overall(*guarded_before[k]) for k in ("trusted hold-out", "canvas set"))
+        heldout_before, canvas_before = before
+        extras, negatives_used = finetune_extras(
+            submissions, drawn, negatives if with_verdict else None, seen, config, device
         )
-        weights = None if submissions.weights is None else torch.from_numpy(submissions.weights)
-        extras = [(*as_tensors(submissions, device), per_epoch(seen, config.submission_share), weights)]
-        extras += drawn.extras(seen, config.synthetic_digits, config.non_digits) if drawn else []
-        reviewed = reviewed_negatives(negatives if with_verdict else None, seen, config, device)
-        negatives_used = len(reviewed[0]) if reviewed else 0
-        extras += [reviewed] if reviewed else []
         log.info("fine-tuning %s on MNIST (%d an epoch) + %d submissions (%d held out)", parent.version, seen,
                  len(submissions), len(heldout))  # fmt: skip
         mixture = Mixture.of(data, extras, config.mnist_per_epoch)
@@ -305,12 +189,8 @@ class TorchTrainer:
             for name in ("trusted hold-out", "canvas set")
         )
         calibration = calibrate_on_validation(model, data, drawn, config.seed, TrainConfig.digit_refusal)
-        lineage = {
-            "parent": parent.version,
-            "submissions_used": len(submissions),
-            "heldout": len(heldout),
-            "negatives_used": negatives_used,
-        }
+        lineage = {"parent": parent.version, "submissions_used": len(submissions), "heldout": len(heldout)}
+        lineage["negatives_used"] = negatives_used
         extra_metrics = {
             "heldout_accuracy": heldout_after,
             "parent_heldout_accuracy": heldout_before,
@@ -321,9 +201,7 @@ class TorchTrainer:
         }
         name = f"digitnet-ft-{{}}-s{config.seed}"
         run = self._save(model, architecture, data, fitted, calibration, config, name, lineage, extra_metrics)
-        log.info(
-            "saved %s: held-out submissions %s -> %s", run.checkpoint_path, heldout_before, heldout_after
-        )
+        log.info("saved %s: held-out submissions %s -> %s", run.version, heldout_before, heldout_after)
         return FineTuneResult(
             run, parent.version, len(submissions), len(heldout), heldout_before, heldout_after,
             parent.test_accuracy or 0.0, negatives_used, canvas_before, canvas_after, per_digit,

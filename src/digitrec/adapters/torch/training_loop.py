@@ -8,55 +8,28 @@ autocast where the hardware runs it natively (GPUs from Ampere on, and CPUs with
 from __future__ import annotations
 
 import copy
-import functools
 import itertools
 import logging
 import math
-import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-import digitrec
 from digitrec.adapters.torch.augment import TRAINING, augment_batch
+from digitrec.adapters.torch.devices import synchronize, use_bf16
 from digitrec.adapters.torch.distributed_training import ALONE, Shard, mean_over_processes, wrap
+from digitrec.adapters.torch.evaluation import evaluate
 from digitrec.adapters.torch.model import build_model
 from digitrec.adapters.torch.training_data import Mixture, MnistSplits
 from digitrec.domain.curves import kept_epoch, lowest_epoch
-from digitrec.domain.errors import DeviceUnavailable
-from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig, replanned_epochs
 
 log = logging.getLogger(__name__)
-
-DIGITS = NUM_CLASSES  # outputs beyond the first ten (not a digit) are not part of accuracy or loss on digits
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise DeviceUnavailable("--device cuda was asked for, but torch sees no CUDA device here")
-    if name not in ("cpu", "cuda"):
-        raise DeviceUnavailable(f"device must be auto, cpu or cuda, got {name!r}")
-    return torch.device(name)
-
-
-@functools.cache
-def use_bf16(device: torch.device) -> bool:
-    """bf16 autocast where the hardware has it: GPUs of compute capability 8.0 on (Ampere, Hopper, ...) and
-    ROCm's, and CPUs with AVX-512 BF16 or AMX (oneDNN then runs the convolutions about twice as fast as in
-    float32). Older GPUs (Volta, Turing) have no bf16 arithmetic of their own (torch only emulates it): they
-    train in float32."""
-    if device.type == "cuda":
-        return bool(torch.version.hip) or torch.cuda.get_device_capability(device)[0] >= 8
-    return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def batches(
@@ -139,63 +112,6 @@ def epoch_size(mixture: Mixture, batch_size: int, shard: Shard) -> tuple[int, in
     """(images this process trains in an epoch of `mixture`, the optimiser steps they take)."""
     per_process = math.ceil(mixture.per_epoch / shard.world_size)
     return per_process, math.ceil(per_process / max(1, batch_size // shard.world_size))
-
-
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-@torch.inference_mode()
-def logits_of(model: nn.Module, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
-    """All the model's outputs for `images`, in float32, batch by batch."""
-    model.eval()
-    chunks = []
-    for start in range(0, len(images), batch_size):
-        x = images[start : start + batch_size].contiguous(memory_format=torch.channels_last)
-        with torch.autocast(images.device.type, dtype=torch.bfloat16, enabled=use_bf16(images.device)):
-            chunks.append(model(x).float())
-    return torch.cat(chunks) if chunks else torch.zeros(0, DIGITS, device=images.device)
-
-
-def evaluate(
-    model: nn.Module, images: torch.Tensor, labels: torch.Tensor
-) -> tuple[float, float, torch.Tensor]:
-    """Mean loss, accuracy and the predicted digit of every image, over the ten digit outputs."""
-    logits = logits_of(model, images)[:, :DIGITS]
-    predicted = logits.argmax(1)
-    loss = F.cross_entropy(logits, labels).item()
-    return loss, (predicted == labels).float().mean().item(), predicted
-
-
-def per_digit_accuracy(
-    model: nn.Module, images: torch.Tensor, labels: torch.Tensor
-) -> tuple[list[int], list[float | None]]:
-    """How many images of each digit there are, and the share of them the model reads right (None: none)."""
-    predicted = logits_of(model, images)[:, :DIGITS].argmax(1)
-    n = torch.bincount(labels, minlength=DIGITS)[:DIGITS].cpu()
-    right = torch.bincount(labels[predicted == labels], minlength=DIGITS)[:DIGITS].cpu()
-    return n.tolist(), [r / c if c else None for r, c in zip(right.tolist(), n.tolist(), strict=True)]
-
-
-def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor) -> tuple[tuple[int, ...], ...]:
-    counts = torch.bincount(labels.cpu() * 10 + predicted.cpu(), minlength=100).view(10, 10)
-    return tuple(tuple(int(c) for c in row) for row in counts.tolist())
-
-
-def code_version() -> str:
-    """The package version, plus the git commit when running from a checkout."""
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        sha = ""
-    return f"{digitrec.__version__}+g{sha}" if sha else digitrec.__version__
 
 
 @dataclass
@@ -287,6 +203,26 @@ def within_budget(
     return fitting
 
 
+def replan(
+    config: TrainConfig | FineTuneConfig,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    epochs: int,
+    epoch: int,
+    seconds: float,
+    steps_per_epoch: int,
+    shard: Shard,
+    device: torch.device,
+):
+    """After `epoch` of `epochs`: how many epochs fit the time budget at the pace so far, and the schedule
+    for them (the rest of a one-cycle schedule over the new total, when there are more to run)."""
+    if epoch >= epochs or (fits := within_budget(config, epochs, epoch, seconds, shard, device)) == epochs:
+        return epochs, scheduler
+    if fits > epoch:
+        scheduler = one_cycle_schedule(optimizer, config, fits * steps_per_epoch, epoch * steps_per_epoch)
+    return fits, scheduler
+
+
 def fit(
     model: nn.Module,
     data: MnistSplits,
@@ -324,15 +260,9 @@ def fit(
         loss = mean_over_processes(loss, shard, device)
         metrics, test_predicted = measure(model, data, epoch, time.perf_counter() - start, loss)
         history.append(metrics)
-        if (
-            epoch < epochs
-            and (fits := within_budget(config, epochs, epoch, metrics.seconds, shard, device)) != epochs
-        ):
-            epochs = fits
-            if fits > epoch:
-                scheduler = one_cycle_schedule(
-                    optimizer, config, fits * steps_per_epoch, epoch * steps_per_epoch
-                )
+        epochs, scheduler = replan(
+            config, optimizer, scheduler, epochs, epoch, metrics.seconds, steps_per_epoch, shard, device
+        )
         if shard.main:
             log_epoch(metrics, epochs)
             if on_epoch is not None:
@@ -342,8 +272,14 @@ def fit(
         if target_accuracy is not None and metrics.test_accuracy >= target_accuracy:
             log.info("test accuracy %.2f%% reached the target; stopping", 100 * metrics.test_accuracy)
             break
+    return kept(model, history, lowest, test_predicted)
+
+
+def kept(model: nn.Module, history: list[EpochMetrics], lowest: KeptEpoch | None, last_predicted) -> Fitted:
+    """The run's end: the last epoch's weights (in `model` already), or the lowest validation loss's when
+    `kept_epoch` names it, loaded into `model`."""
     assert lowest is not None
     if kept_epoch(history) == history[-1].epoch:
-        return Fitted(history, KeptEpoch(history[-1].epoch, None, test_predicted))
+        return Fitted(history, KeptEpoch(history[-1].epoch, None, last_predicted))
     model.load_state_dict(lowest.state)  # kept_epoch names the lowest when not the last
     return Fitted(history, lowest)

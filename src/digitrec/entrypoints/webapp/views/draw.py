@@ -19,7 +19,6 @@ import uuid
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from digitrec.domain.errors import InvalidImage, ModelNotFound, StorageUnavailable
 from digitrec.domain.predictions import NUM_CLASSES, Prediction
@@ -28,6 +27,7 @@ from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import TooManySubmissions, submit_drawing
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.components.bars import probability_bars
+from digitrec.entrypoints.webapp.components.canvas import drawing_canvas
 from digitrec.entrypoints.webapp.components.inside_model import inside_model
 from digitrec.entrypoints.webapp.components.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
@@ -161,17 +161,7 @@ if (classifier := live_classifier(container)) is None:
 drawing_side, details_side = st.columns([3, 4], gap="large")
 
 with drawing_side:
-    canvas = st_canvas(
-        stroke_width=state.get("brush", 20),
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        width=CANVAS_SIDE,
-        height=CANVAS_SIDE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        initial_drawing={"objects": [], "digitrecCanvas": state.canvas_round},  # a new value clears it
-        key="canvas",
-    )
+    canvas = drawing_canvas("canvas", CANVAS_SIDE, CANVAS_SIDE, state.get("brush", 20), state.canvas_round)
     pixels, recognition = recognise_canvas(canvas.image_bytes)
     label = None
     if recognition is None:

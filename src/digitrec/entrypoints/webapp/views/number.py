@@ -9,7 +9,6 @@ import uuid
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from digitrec.domain.errors import (
     DigitrecError,
@@ -28,6 +27,7 @@ from digitrec.domain.submitting import (
 )
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.components.bars import probability_bars
+from digitrec.entrypoints.webapp.components.canvas import drawing_canvas
 from digitrec.entrypoints.webapp.components.submit_button import submit_button
 from digitrec.entrypoints.webapp.wiring import (
     discard_drawing,
@@ -163,17 +163,7 @@ banner = st.empty()
 if (classifier := live_classifier(container)) is None:
     st.stop()
 
-canvas = st_canvas(
-    stroke_width=state.get("number-brush", 16),
-    stroke_color="#FFFFFF",
-    background_color="#000000",
-    width=WIDTH,
-    height=HEIGHT,
-    drawing_mode="freedraw",
-    return_image_data=True,
-    initial_drawing={"objects": [], "digitrecCanvas": state.number_round},
-    key="number-canvas",
-)
+canvas = drawing_canvas("number-canvas", WIDTH, HEIGHT, state.get("number-brush", 16), state.number_round)
 pixels, reading = read_canvas(canvas.image_bytes)
 number = None
 if reading is None:
