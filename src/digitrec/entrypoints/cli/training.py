@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -84,21 +85,9 @@ NARROWER, WIDER = (",".join(map(str, widths)) for widths in (NETWORK_WIDTHS[0], 
 def train(
     ctx: click.Context,
     data_dir: Path,
-    epochs: int,
-    batch_size: int,
-    lr: float,
-    seed: int,
-    device: str,
-    target_accuracy: float | None,
-    no_augment: bool,
-    mnist_limit: int | None,
-    time_budget: float,
-    widths: tuple[int, int, int] | None,
-    models_dir: Path,
-    database_url: str,
-    database_timeout: float | None,
     plots_dir: Path,
     metrics_jsonl: Path | None,
+    **options: Any,
 ) -> None:
     """Train a CNN on MNIST; write the checkpoint to --models-dir, register it in the database (not live),
     and write plots to --plots-dir.
@@ -109,20 +98,11 @@ def train(
     from digitrec.domain.learning import train_model
 
     processes = torchrun_processes(os.environ)
-    registry = registry_config(models_dir, database_url, database_timeout)
-    container = container_from(ctx, data_dir=str(data_dir), processes=processes, **registry)
-    config = TrainConfig(
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        device=device,
-        target_accuracy=target_accuracy,
-        augment=not no_augment,
-        mnist_limit=mnist_limit,
-        time_budget=time_budget or None,
-        widths=widths,
+    registry = registry_config(
+        *(options.pop(key) for key in ("models_dir", "database_url", "database_timeout"))
     )
+    container = container_from(ctx, data_dir=str(data_dir), processes=processes, **registry)
+    config = train_config(**options)
     with epoch_metrics_writer(metrics_jsonl if not processes or processes["rank"] == 0 else None) as on_epoch:
         trainer, plotter = container.trainer(), container.plotter()
         run, plots = train_model(trainer, plotter, container.models(), config, plots_dir, on_epoch)
@@ -131,6 +111,11 @@ def train(
     echo_run(run)
     for path in plots:
         click.echo(f"plot: {path}")
+
+
+def train_config(no_augment: bool, time_budget: float, **options: Any) -> TrainConfig:
+    """The training settings of `digitrec train`'s options (0 as the time budget: none)."""
+    return TrainConfig(augment=not no_augment, time_budget=time_budget or None, **options)
 
 
 def parse_widths(value: str) -> tuple[int, int, int] | None:
