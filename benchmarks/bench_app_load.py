@@ -1,6 +1,6 @@
 """Several people drawing and submitting at once, in real Chromium against `digitrec serve` (a fresh SQLite
 database, the shipped model), started by this script; or against several app replicas sharing one
-PostgreSQL (a throwaway server, tests/integration/postgres_cluster.py), the users spread over them.
+PostgreSQL (a throwaway server, devtools/postgres_cluster.py), the users spread over them.
 
     python benchmarks/bench_app_load.py                 # 6 users, 5 drawings each
     python benchmarks/bench_app_load.py --users 6 --drawings 5 --double-click
@@ -137,7 +137,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         url = f"sqlite:///{Path(folder) / 'load.db'}"
         if args.postgres:
-            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "devtools"))
             from postgres_cluster import ThrowawayCluster, create_database, server_binaries
 
             url = create_database(stack.enter_context(ThrowawayCluster(server_binaries())), "digitrec_load")

@@ -1,6 +1,6 @@
 """A million submissions in PostgreSQL: how long the Stats page's query and History's pages (the first, one
 in the middle, the last; all, and only the mistakes) take, and how much memory fine-tuning's reading of them
-needs. Starts a throwaway PostgreSQL (tests/integration/postgres_cluster.py) unless --postgres-url names a
+needs. Starts a throwaway PostgreSQL (devtools/postgres_cluster.py) unless --postgres-url names a
 server whose user may create databases.
 
     python benchmarks/bench_growth.py [--count 1000000]
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "devtools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_finetune_memory import MEASURE, fill  # noqa: E402
 from postgres_cluster import ThrowawayCluster, create_database, drop_database, server_binaries  # noqa: E402

@@ -7,7 +7,7 @@ transaction (as the app does), durably committed (default settings: fsync on).
 
 Writers are threads of one process by default (the app serves its sessions in threads); --processes makes
 them separate processes, like several app instances. The throwaway cluster needs Debian's postgresql (see
-tests/integration/postgres_cluster.py); with --postgres-url a database is created and dropped on that
+devtools/postgres_cluster.py); with --postgres-url a database is created and dropped on that
 server, so its user needs CREATEDB.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "devtools"))
 from postgres_cluster import ThrowawayCluster, create_database, drop_database, server_binaries  # noqa: E402
 
 from digitrec.adapters.files.image_codec import decode_image, encode_png  # noqa: E402

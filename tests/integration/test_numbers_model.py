@@ -5,10 +5,9 @@ exactly, moving, scaling or spreading them out changes no reading, a wide 0 stay
 from __future__ import annotations
 
 import csv
-import importlib.util
+import importlib
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +27,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 @pytest.fixture(scope="module")
 def testset():
-    sys.path.insert(0, str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location("number_testset", BENCHMARKS / "number_testset.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("number_testset")  # benchmarks/ is on the tests' import path
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +83,7 @@ def test_moving_scaling_or_spreading_a_number_does_not_change_its_reading(
 
 
 def test_a_wide_zero_stays_one_digit_and_bridged_zeros_are_two(classifier):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-    from test_numbers import bridged_zeros, number, ring
+    from number_drawings import bridged_zeros, number, ring
 
     assert read_number(classifier, number([ring(110, 200)], [])).number == "0"
     assert read_number(classifier, bridged_zeros()).number == "00"

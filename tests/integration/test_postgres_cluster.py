@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).parent
+DEVTOOLS = Path(__file__).resolve().parents[2] / "devtools"
 START_AND_HANG = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
@@ -29,7 +29,7 @@ def accepts_connections(port: int) -> bool:
 
 def test_a_killed_test_run_leaves_no_server_or_folder_behind(postgres_binaries):
     run = subprocess.Popen(
-        [sys.executable, "-c", START_AND_HANG, str(HERE), str(postgres_binaries)],
+        [sys.executable, "-c", START_AND_HANG, str(DEVTOOLS), str(postgres_binaries)],
         stdout=subprocess.PIPE,
         text=True,
     )
