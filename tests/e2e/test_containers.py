@@ -16,8 +16,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, ONE, SEVEN, draw, draw_page, label_option, require
 from docker_stack import debian_python_image, docker_engine, image_size, missing_tools
-from test_browser import CHROMIUM, CHROMIUM_ARGS, ONE, SEVEN, draw, draw_page, label_option, require
 
 from model_files import version_like_shipped
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_browser import (
+from browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SETTLED,
