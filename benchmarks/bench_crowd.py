@@ -47,8 +47,8 @@ from digitrec.containers import Container
 from digitrec.domain.learning import finetune_model
 from digitrec.domain.model_versions import promotion_problems
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.submissions import HELD_BACK, Submission
-from digitrec.domain.training import FineTuneConfig
+from digitrec.domain.types.submissions import HELD_BACK, Submission
+from digitrec.domain.types.training import FineTuneConfig
 
 WRITERS, CROWD = 80, 40  # writers 0-39 send, 40-79 are scored
 ATTACK = 79  # drawings of 7 labelled 1

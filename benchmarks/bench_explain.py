@@ -19,8 +19,8 @@ import torch
 
 from digitrec.adapters.torch.classifier import TorchClassifier
 from digitrec.adapters.torch.model import shipped_model_path
-from digitrec.domain.explanations import saliency_overlay
 from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.types.explanations import saliency_overlay
 from digitrec.entrypoints.webapp.components.inside_model import IMAGE_SCALE, enlarged, stage_picture
 
 sys.path.insert(0, str(Path(__file__).parent))

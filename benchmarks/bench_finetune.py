@@ -29,8 +29,8 @@ from digitrec.domain.learning import finetune_model
 from digitrec.domain.model_versions import promotion_problems
 from digitrec.domain.ports import Classifier, SubmissionRepository
 from digitrec.domain.recognition import recognise
-from digitrec.domain.submissions import Submission
-from digitrec.domain.training import FineTuneConfig
+from digitrec.domain.types.submissions import Submission
+from digitrec.domain.types.training import FineTuneConfig
 
 
 def sideways_drawings(data_dir: Path, count: int, seed: int) -> list[tuple[np.ndarray, int]]:

@@ -19,8 +19,8 @@ from PIL import Image
 from digitrec.adapters.files.labelled_folder import read_labelled_folder
 from digitrec.adapters.torch.classifier import TorchClassifier
 from digitrec.adapters.torch.model import shipped_model_path
-from digitrec.domain.predictions import IMAGE_SIDE
 from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.types.predictions import IMAGE_SIDE
 
 
 def naive(image: np.ndarray) -> np.ndarray:

@@ -31,9 +31,9 @@ from digitrec.adapters.files.image_codec import decode_image, encode_png  # noqa
 from digitrec.adapters.sql.engine import create_sql_engine
 from digitrec.adapters.sql.repository import SqlSubmissionRepository  # noqa: E402
 from digitrec.adapters.sql.schema import upgrade_database  # noqa: E402
-from digitrec.domain.predictions import Prediction  # noqa: E402
 from digitrec.domain.preprocessing import preprocess_canvas  # noqa: E402
-from digitrec.domain.submissions import Submission  # noqa: E402
+from digitrec.domain.types.predictions import Prediction  # noqa: E402
+from digitrec.domain.types.submissions import Submission  # noqa: E402
 
 
 def drawing_submission(rng: np.random.Generator) -> Submission:

@@ -33,7 +33,7 @@ from torchvision import datasets, transforms
 
 from digitrec.adapters.torch.devices import pick_device
 from digitrec.adapters.torch.trainer import TorchTrainer
-from digitrec.domain.training import TrainConfig
+from digitrec.domain.types.training import TrainConfig
 from digitrec.entrypoints.formatting import run_summary
 
 TARGET = 0.99

@@ -27,8 +27,8 @@ from digitrec.adapters.torch.calibration import not_a_digit_probability
 from digitrec.adapters.torch.classifier import TorchClassifier
 from digitrec.adapters.torch.model import shipped_model_path
 from digitrec.domain.confidence import area_under, expected_calibration_error, roc_curve
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.preprocessing import preprocess_canvas
+from digitrec.domain.types.errors import DigitrecError
 
 
 def model_inputs(folder: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -54,7 +54,7 @@ class FakeClassifier:
     def __init__(
         self, digit: int = 7, confidence: float = 0.91, version: str = "fake-v1", is_digit: bool = True
     ):
-        from digitrec.domain.predictions import ModelInfo
+        from digitrec.domain.types.predictions import ModelInfo
 
         self.digit, self.confidence, self.is_digit, self.seen = digit, confidence, is_digit, []
         self.info = ModelInfo(version=version, test_accuracy=0.995, created_at="2026-11-24T00:00:00+00:00")
@@ -63,7 +63,7 @@ class FakeClassifier:
         return self.predict_batch([image])[0]
 
     def predict_batch(self, images):
-        from digitrec.domain.predictions import Prediction
+        from digitrec.domain.types.predictions import Prediction
 
         self.seen.extend(images)
         rest = (1 - self.confidence) / 9

@@ -347,8 +347,8 @@ def test_history_shows_a_whole_page_of_ten_without_a_scroll_box(served_app):
     from playwright.sync_api import expect
 
     from digitrec.containers import Container
-    from digitrec.domain.predictions import Prediction
-    from digitrec.domain.submissions import Submission
+    from digitrec.domain.types.predictions import Prediction
+    from digitrec.domain.types.submissions import Submission
 
     url, database = served_app
     container = Container()

@@ -32,8 +32,8 @@ from digitrec.adapters.torch.mnist import load_mnist
 from digitrec.adapters.torch.model import load_checkpoint
 from digitrec.containers import Container
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.submissions import Submission
 from digitrec.domain.submitting import RATE_LIMITS
+from digitrec.domain.types.submissions import Submission
 
 pytestmark = pytest.mark.browser
 PASSWORD = "e2e operator password"

@@ -17,8 +17,8 @@ from digitrec.adapters.sql.engine import create_sql_engine
 from digitrec.adapters.sql.repository import SqlSubmissionRepository
 from digitrec.adapters.sql.schema import upgrade_database
 from digitrec.containers import Container
-from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, Prediction
-from digitrec.domain.submissions import Submission
+from digitrec.domain.types.predictions import IMAGE_SIDE, NUM_CLASSES, Prediction
+from digitrec.domain.types.submissions import Submission
 
 
 def build_submission(

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from digitrec.containers import Container
 from digitrec.domain.ports import Classifier
 from digitrec.domain.recognition import evaluate
-from digitrec.domain.records import LabelledImage
+from digitrec.domain.types.records import LabelledImage
 from digitrec.entrypoints.cli import cli
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"

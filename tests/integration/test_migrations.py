@@ -17,7 +17,7 @@ from digitrec.adapters.sql.repository import SqlSubmissionRepository, row_values
 from digitrec.adapters.sql.schema import alembic_config, head_revision, schema_revision, upgrade_database
 from digitrec.adapters.sql.tables import metadata, submissions
 from digitrec.containers import Container
-from digitrec.domain.errors import StorageUnavailable
+from digitrec.domain.types.errors import StorageUnavailable
 
 HEAD = "0009"
 

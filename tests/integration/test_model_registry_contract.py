@@ -18,7 +18,7 @@ from digitrec.adapters.model_registry import LiveClassifier
 from digitrec.adapters.pretrained import shipped_model_path
 from digitrec.adapters.torch.model import load_checkpoint
 from digitrec.containers import Container
-from digitrec.domain.errors import DigitrecError, StorageUnavailable
+from digitrec.domain.types.errors import DigitrecError, StorageUnavailable
 from model_files import SHIPPED, version_like_shipped
 
 

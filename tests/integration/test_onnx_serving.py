@@ -17,7 +17,7 @@ from digitrec.adapters.pretrained import shipped_model_path
 from digitrec.adapters.torch.classifier import TorchClassifier
 from digitrec.adapters.torch.mnist import load_mnist
 from digitrec.containers import Container
-from digitrec.domain.errors import ModelNotFound
+from digitrec.domain.types.errors import ModelNotFound
 
 # Runs the rest of the command line as `digitrec ...` in a process where `import torch` fails.
 WITHOUT_TORCH = (
@@ -146,7 +146,7 @@ def test_inside_the_model_on_onnx_runtime_draws_the_same_pictures_as_torch(mnist
 
 
 def test_a_model_without_an_explain_graph_says_so(tmp_path):
-    from digitrec.domain.explanations import CannotExplain
+    from digitrec.domain.types.explanations import CannotExplain
 
     (tmp_path / "old.onnx").write_bytes(onnx_path(shipped_model_path()).read_bytes())
     with pytest.raises(CannotExplain, match="no explain graph .*old.explain.onnx"):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 
-from digitrec.domain.submissions import HELD_BACK, Trust
+from digitrec.domain.types.submissions import HELD_BACK, Trust
 
 
 def test_add_returns_distinct_increasing_ids(repo, make_submission):

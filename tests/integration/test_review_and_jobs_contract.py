@@ -11,22 +11,15 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING
 from digitrec.domain.operating import block_visitor, review_visitor
-from digitrec.domain.operators import Operator
-from digitrec.domain.predictions import Prediction
-from digitrec.domain.reviewing import (
-    ACCEPT,
-    EXCLUDE,
-    MARK_NOT_A_DIGIT,
-    RELABEL,
-    Review,
-    VisitorSummary,
-    due_for_review,
-)
-from digitrec.domain.submissions import EXCLUDED, HELD_BACK, NOT_A_DIGIT, OK, Trust
-from digitrec.domain.training import EpochMetrics
+from digitrec.domain.reviewing import due_for_review
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.operators import Operator
+from digitrec.domain.types.predictions import Prediction
+from digitrec.domain.types.reviews import ACCEPT, EXCLUDE, MARK_NOT_A_DIGIT, RELABEL, Review, VisitorSummary
+from digitrec.domain.types.submissions import EXCLUDED, HELD_BACK, NOT_A_DIGIT, OK, Trust
+from digitrec.domain.types.training import EpochMetrics
 
 
 def sure(digit: int, confidence: float = 0.97, is_digit: bool = True) -> Prediction:

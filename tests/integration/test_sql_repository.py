@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from digitrec.adapters.sql.engine import create_sql_engine, use_wal
 from digitrec.adapters.sql.repository import SqlSubmissionRepository
 from digitrec.adapters.sql.schema import upgrade_database
-from digitrec.domain.errors import StorageUnavailable
+from digitrec.domain.types.errors import StorageUnavailable
 
 
 def closed_local_port() -> int:

@@ -24,10 +24,10 @@ from digitrec.adapters.sql.repository import SqlSubmissionRepository
 from digitrec.adapters.sql.reviews import SqlReviews
 from digitrec.adapters.sql.schema import upgrade_database
 from digitrec.containers import Container
-from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.reviewing import EXCLUDE, RELABEL, Review
-from digitrec.domain.submissions import Submission
+from digitrec.domain.types.predictions import Prediction
+from digitrec.domain.types.reviews import EXCLUDE, RELABEL, Review
+from digitrec.domain.types.submissions import Submission
 from digitrec.entrypoints.cli import cli
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ import torch
 import digitrec.adapters.torch.canvas_cache as canvas_cache
 import digitrec.adapters.torch.trainer as torch_trainer
 import digitrec.adapters.torch.training_loop as training_loop
-import digitrec.domain.training as training
+import digitrec.domain.types.training as training
 from digitrec.adapters.torch.augment import TRAINING, Augmentation, augment_batch, change_thickness
 from digitrec.adapters.torch.classifier import TorchClassifier
 from digitrec.adapters.torch.mnist import load_mnist
@@ -21,8 +21,8 @@ from digitrec.adapters.torch.model import build_model, load_checkpoint
 from digitrec.adapters.torch.trainer import TorchTrainer
 from digitrec.adapters.torch.training_data import Mixture, MnistSplits, load_splits
 from digitrec.domain.curves import kept_epoch
-from digitrec.domain.errors import DatasetNotFound, ModelNotFound
-from digitrec.domain.training import TrainConfig
+from digitrec.domain.types.errors import DatasetNotFound, ModelNotFound
+from digitrec.domain.types.training import TrainConfig
 
 SMALL = TrainConfig(epochs=2, batch_size=64, lr=0.05, widths=(8, 16, 32), seed=3, threads=1)
 

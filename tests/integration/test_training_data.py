@@ -28,7 +28,7 @@ from digitrec.adapters.torch.trainer import TorchTrainer
 from digitrec.adapters.torch.training_data import DrawnSets, Mixture
 from digitrec.adapters.torch.training_loop import batches
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.training import FineTuneConfig, TrainConfig
+from digitrec.domain.types.training import FineTuneConfig, TrainConfig
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 
 from digitrec.containers import Container
 from digitrec.domain.jobs import DONE, FAILED, RUNNING
-from digitrec.domain.reviewing import EXCLUDE, MARK_NOT_A_DIGIT, Review
+from digitrec.domain.types.reviews import EXCLUDE, MARK_NOT_A_DIGIT, Review
 
 TINY = {"epochs": 1, "mnist_limit": 1000, "min_submissions": 5, "lr": 0.01, "seed": 0}
 

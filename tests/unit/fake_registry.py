@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from digitrec.domain.errors import DigitrecError
-from digitrec.domain.training import ModelRecord
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.training import ModelRecord
 
 
 class FakeRegistry:

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from digitrec.containers import Container
-from digitrec.domain.errors import DatasetNotFound
-from digitrec.domain.training import Calibration, EpochMetrics, TrainConfig, TrainingRun
+from digitrec.domain.types.errors import DatasetNotFound
+from digitrec.domain.types.training import Calibration, EpochMetrics, TrainConfig, TrainingRun
 from digitrec.entrypoints.cli import cli
 from digitrec.entrypoints.formatting import run_summary
 

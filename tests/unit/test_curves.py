@@ -1,5 +1,5 @@
 from digitrec.domain.curves import fit_diagnosis, kept_epoch, per_digit_accuracy
-from digitrec.domain.training import EpochMetrics
+from digitrec.domain.types.training import EpochMetrics
 
 
 def curves(train, val, accuracy=0.99):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitrec.domain.explanations import (
+from digitrec.domain.types.explanations import (
     GAP,
     WARM,
     Explanation,
@@ -12,7 +12,7 @@ from digitrec.domain.explanations import (
     normalised,
     saliency_overlay,
 )
-from digitrec.domain.predictions import Prediction
+from digitrec.domain.types.predictions import Prediction
 
 
 def explanation(probabilities, saliency=None) -> Explanation:

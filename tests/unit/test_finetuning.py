@@ -12,12 +12,12 @@ from fake_registry import FakeRegistry
 from digitrec.adapters.files.image_codec import encode_png
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.containers import Container
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.learning import finetune_model, is_heldout, training_inputs
 from digitrec.domain.model_versions import promote_model
-from digitrec.domain.predictions import Prediction
-from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, Submission
-from digitrec.domain.training import (
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.predictions import Prediction
+from digitrec.domain.types.submissions import EXCLUDED, NOT_A_DIGIT, Submission
+from digitrec.domain.types.training import (
     FineTuneConfig,
     FineTuneResult,
     ModelRecord,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from digitrec.adapters.files.image_codec import MAX_BYTES, decode_image, encode_png, read_image
-from digitrec.domain.errors import InvalidImage
+from digitrec.domain.types.errors import InvalidImage
 
 
 def png_header_only(width: int, height: int) -> bytes:

@@ -106,3 +106,12 @@ def test_no_module_over_300_lines_and_no_function_over_50():
             if (lines := node.end_lineno - node.lineno + 1) > 50:
                 too_long.append(f"{path.relative_to(SRC)}: {node.name}, {lines} lines")
     assert too_long == []
+
+
+def test_the_ports_import_types_only():
+    graph = import_graph()
+    domain = {m for m in graph["digitrec.domain.ports"] if m.startswith("digitrec.")}
+    assert domain and all(m.startswith("digitrec.domain.types.") for m in domain), domain
+    assert "digitrec.domain.types" not in {
+        m.rpartition(".")[0] for m in graph if m.startswith("digitrec.adapters")
+    }

@@ -1,7 +1,7 @@
 import pytest
 
 from digitrec.adapters.files.labelled_folder import read_labelled_folder
-from digitrec.domain.errors import DatasetNotFound
+from digitrec.domain.types.errors import DatasetNotFound
 
 
 def test_rows_are_read_with_their_line_numbers_and_bad_ones_reported(tmp_path):

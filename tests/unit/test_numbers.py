@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from digitrec.adapters.files.image_codec import encode_png
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.domain.numbers import edit_distance, read_number, score_numbers, segment
-from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import EmptyDrawing, preprocess_canvas
 from digitrec.domain.submitting import WrongDigitCount, submit_number
+from digitrec.domain.types.predictions import Prediction
 from number_drawings import bar, bridged_zeros, five, number, ring
 
 

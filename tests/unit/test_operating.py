@@ -13,14 +13,16 @@ from digitrec.adapters.files.image_codec import encode_png
 from digitrec.adapters.memory.jobs import InMemoryJobQueue
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.adapters.memory.reviews import InMemoryReviews
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, finetune_job_config, run_next_job
-from digitrec.domain.operating import promote_version, request_finetune, review_submission, rollback_version
-from digitrec.domain.operators import NotAnOperator, Operator, sign_in
-from digitrec.domain.predictions import Prediction
-from digitrec.domain.reviewing import EXCLUDE, RELABEL, Review, review_reasons
-from digitrec.domain.submissions import EXCLUDED, Submission
-from digitrec.domain.training import EpochMetrics, FineTuneResult, ModelRecord, TrainingRun
+from digitrec.domain.model_versions import promote_version, rollback_version
+from digitrec.domain.operating import request_finetune, review_submission, sign_in
+from digitrec.domain.reviewing import review_reasons
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.operators import NotAnOperator, Operator
+from digitrec.domain.types.predictions import Prediction
+from digitrec.domain.types.reviews import EXCLUDE, RELABEL, Review
+from digitrec.domain.types.submissions import EXCLUDED, Submission
+from digitrec.domain.types.training import EpochMetrics, FineTuneResult, ModelRecord, TrainingRun
 
 PNG = encode_png(np.zeros((28, 28), np.uint8))
 ANN = Operator("ann")

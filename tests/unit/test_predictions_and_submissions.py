@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from digitrec.adapters.files.image_codec import encode_png
-from digitrec.domain.errors import InvalidImage, InvalidLabel
-from digitrec.domain.predictions import Prediction, validate_label
-from digitrec.domain.submissions import MAX_IMAGE_BYTES, Submission
+from digitrec.domain.types.errors import InvalidImage, InvalidLabel
+from digitrec.domain.types.predictions import Prediction, validate_label
+from digitrec.domain.types.submissions import MAX_IMAGE_BYTES, Submission
 
 PNG = encode_png(np.zeros((28, 28), np.uint8))
 

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitrec.domain.errors import InvalidImage
 from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_drawing_size, preprocess_canvas
+from digitrec.domain.types.errors import InvalidImage
 
 CANVAS = 280
 

@@ -3,9 +3,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from digitrec.domain.errors import InvalidImage
 from digitrec.domain.recognition import evaluate, recognise, score
-from digitrec.domain.records import LabelledImage
+from digitrec.domain.types.errors import InvalidImage
+from digitrec.domain.types.records import LabelledImage
 
 
 def bar(size=280):

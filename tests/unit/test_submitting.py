@@ -7,10 +7,10 @@ import pytest
 
 from digitrec.adapters.files.image_codec import encode_png
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
-from digitrec.domain.errors import InvalidImage, InvalidLabel
-from digitrec.domain.predictions import Prediction
 from digitrec.domain.recognition import Recognition
 from digitrec.domain.submitting import history_page, live_stats, submit_drawing
+from digitrec.domain.types.errors import InvalidImage, InvalidLabel
+from digitrec.domain.types.predictions import Prediction
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ network a run trains, judged by the pace measured before it."""
 
 import pytest
 
-from digitrec.domain.training import (
+from digitrec.domain.types.training import (
     NETWORK_WIDTHS,
     REPLAN_MARGIN,
     WIDER_MIN_EPOCHS,

@@ -4,8 +4,8 @@ one kind lie near each other in the embedding, as they do in the network's."""
 import numpy as np
 import pytest
 
-from digitrec.domain.submissions import DOWN_WEIGHTED, HELD_BACK, TRUSTED, TrainingRow
 from digitrec.domain.trust import VISITOR_CAP_MIN, decide_trust
+from digitrec.domain.types.submissions import DOWN_WEIGHTED, HELD_BACK, TRUSTED, TrainingRow
 
 PIXELS = np.zeros((28, 28), np.float32)
 

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
 from digitrec.containers import Container
-from digitrec.domain.predictions import Prediction
-from digitrec.domain.submissions import Submission
+from digitrec.domain.types.predictions import Prediction
+from digitrec.domain.types.submissions import Submission
 from digitrec.entrypoints.webapp import wiring
 
 APP = Path(wiring.__file__).with_name("app.py")

@@ -13,11 +13,11 @@ from dependency_injector import providers
 
 from digitrec.adapters.files.image_codec import decode_image
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
-from digitrec.domain.errors import ModelNotFound, StorageUnavailable
-from digitrec.domain.explanations import Explanation, FeatureMaps, feature_grid
-from digitrec.domain.predictions import Prediction
-from digitrec.domain.submissions import Submission
 from digitrec.domain.submitting import RATE_LIMITS
+from digitrec.domain.types.errors import ModelNotFound, StorageUnavailable
+from digitrec.domain.types.explanations import Explanation, FeatureMaps, feature_grid
+from digitrec.domain.types.predictions import Prediction
+from digitrec.domain.types.submissions import Submission
 from digitrec.entrypoints.webapp.components.bars import TOP_BAR
 from digitrec.entrypoints.webapp.components.inside_model import GRID_WIDTH, enlarged, stage_picture
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from digitrec.adapters.torch.model import load_checkpoint, shipped_model_path
 from digitrec.domain.jobs import FAILED
-from digitrec.domain.training import EpochMetrics
+from digitrec.domain.types.training import EpochMetrics
 from digitrec.entrypoints.webapp.wiring import __file__ as WIRING
 
 SHIPPED = load_checkpoint(shipped_model_path())

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitrec.domain.errors import StorageUnavailable
+from digitrec.domain.types.errors import StorageUnavailable
 
 FOUR, TWO = (slice(60, 220), slice(200, 225)), (slice(60, 220), slice(330, 355))  # two bars, far apart
 

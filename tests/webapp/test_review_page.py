@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from digitrec.adapters.files.image_codec import encode_png
-from digitrec.domain.predictions import Prediction
-from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, OK
+from digitrec.domain.types.predictions import Prediction
+from digitrec.domain.types.submissions import EXCLUDED, NOT_A_DIGIT, OK
 
 
 def sure(digit: int, confidence: float, is_digit: bool = True) -> Prediction:

@@ -20,10 +20,10 @@ from digitrec.adapters.onnx.classifier import OnnxClassifier
 from digitrec.adapters.onnx.explain import explain_path
 from digitrec.adapters.onnx.session import onnx_metadata, onnx_path
 from digitrec.adapters.pretrained import torch_available
-from digitrec.domain.errors import DigitrecError, ModelNotFound, StorageUnavailable
-from digitrec.domain.explanations import CannotExplain, Explanation
-from digitrec.domain.predictions import ModelInfo, Prediction
-from digitrec.domain.training import EpochMetrics, ModelRecord
+from digitrec.domain.types.errors import DigitrecError, ModelNotFound, StorageUnavailable
+from digitrec.domain.types.explanations import CannotExplain, Explanation
+from digitrec.domain.types.predictions import ModelInfo, Prediction
+from digitrec.domain.types.training import EpochMetrics, ModelRecord
 from digitrec.settings import LIVE_CHECK_SECONDS
 
 log = logging.getLogger(__name__)

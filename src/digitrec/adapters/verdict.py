@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from digitrec.domain.confidence import softmax
-from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, ModelInfo, Prediction
+from digitrec.domain.types.predictions import IMAGE_SIDE, NUM_CLASSES, ModelInfo, Prediction
 
 NOT_A_DIGIT = NUM_CLASSES  # the index of the eleventh output: "this drawing is not a digit"
 

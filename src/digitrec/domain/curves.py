@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from digitrec.domain.training import EpochMetrics
+from digitrec.domain.types.training import EpochMetrics
 
 RISE = 0.10  # validation loss this much above its lowest point: rising
 STILL_FALLING = 0.05  # the last epoch cut the training loss by this share or more: still learning

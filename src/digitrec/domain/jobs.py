@@ -13,10 +13,10 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import JobQueue
-from digitrec.domain.records import Job
-from digitrec.domain.training import EpochMetrics, FineTuneConfig, FineTuneResult
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.records import Job
+from digitrec.domain.types.training import EpochMetrics, FineTuneConfig, FineTuneResult
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,9 @@ import numpy as np
 
 from digitrec.domain.model_versions import find_model
 from digitrec.domain.ports import ModelRegistry, Plotter, Trainer, TrainingRows, TrustRecords
-from digitrec.domain.submissions import EXCLUDED, NOT_A_DIGIT, TrainingRow
-from digitrec.domain.training import (
+from digitrec.domain.trust import TrustReport, decide_trust
+from digitrec.domain.types.submissions import EXCLUDED, NOT_A_DIGIT, TrainingRow
+from digitrec.domain.types.training import (
     EpochMetrics,
     FineTuneConfig,
     FineTuneResult,
@@ -32,7 +33,6 @@ from digitrec.domain.training import (
     TrainConfig,
     TrainingRun,
 )
-from digitrec.domain.trust import TrustReport, decide_trust
 
 
 def is_heldout(key: int | str, percent: int) -> bool:

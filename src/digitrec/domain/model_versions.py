@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from digitrec.domain.errors import DigitrecError
-from digitrec.domain.ports import ModelRegistry
-from digitrec.domain.training import ModelRecord
+from digitrec.domain.ports import AuditLog, ModelRegistry
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.operators import require_operator
+from digitrec.domain.types.training import ModelRecord
 
 PROMOTION_MARGIN = 0.002  # a candidate may be at most 0.2 points worse than the live model, on each test set
 # ...and at most 1 point worse on any single digit of MNIST test, the canvas set or the trusted hold-out
@@ -106,3 +107,22 @@ def promote_model(
 
 def fmt(accuracy: float | None) -> str:
     return "an unknown accuracy" if accuracy is None else f"{100 * accuracy:.2f}%"
+
+
+def promote_version(
+    registry: ModelRegistry, audit: AuditLog, who: object, version: str, margin: float = PROMOTION_MARGIN
+) -> ModelRecord:
+    """Make `version` live, with the CLI's guard (never forced from the app)."""
+    operator = require_operator(who)
+    before = registry.live()
+    record = promote_model(registry, version, margin=margin)
+    audit.record(operator.name, "promote", f"{record.version} (was {before.version})")
+    return record
+
+
+def rollback_version(registry: ModelRegistry, audit: AuditLog, who: object) -> ModelRecord:
+    operator = require_operator(who)
+    before = registry.live()
+    record = registry.rollback()
+    audit.record(operator.name, "rollback", f"{record.version} (was {before.version})")
+    return record

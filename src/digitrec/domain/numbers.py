@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import Classifier, LabelledFolders
-from digitrec.domain.predictions import Prediction
 from digitrec.domain.preprocessing import drawn_ink, normalise_crop
-from digitrec.domain.records import Problem
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.predictions import Prediction
+from digitrec.domain.types.records import Problem
 
 TOUCHING = 1.6  # a piece wider than this many times its height may hold touching digits
 NOT_A_DIGIT_PENALTY = 0.2  # a part the model calls no digit counts as this much less sure

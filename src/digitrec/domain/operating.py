@@ -1,27 +1,43 @@
-"""What an operator does from the app: review submissions, start a fine-tune, promote, roll back. Each use
+"""What an operator does from the app: sign in, review submissions, start a fine-tune (promoting and rolling
+back are in model_versions.py, beside the CLI's promotion). Each use
 case refuses anyone but a signed-in Operator and leaves an entry in the audit log."""
 
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.jobs import FINETUNE, STALE_AFTER, describe_settings, finetune_job_config
-from digitrec.domain.model_versions import PROMOTION_MARGIN, promote_model
-from digitrec.domain.operators import require_operator
 from digitrec.domain.ports import (
     AuditLog,
     JobQueue,
-    ModelRegistry,
     SubmissionReviews,
     TrainingRows,
     VisitorReviews,
 )
-from digitrec.domain.records import Job
-from digitrec.domain.reviewing import ACCEPT, EXCLUDE, Review
-from digitrec.domain.submissions import Submission, validate_visitor
-from digitrec.domain.training import ModelRecord, TooFewSubmissions
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.operators import MAX_NAME_LENGTH, NotAnOperator, Operator, require_operator
+from digitrec.domain.types.records import Job
+from digitrec.domain.types.reviews import ACCEPT, EXCLUDE, Review
+from digitrec.domain.types.submissions import Submission, validate_visitor
+from digitrec.domain.types.training import TooFewSubmissions
+
+
+def sign_in(name: str, password: str, expected: str | None) -> Operator:
+    """An Operator when `password` is the operator password; compared in constant time, so the time taken
+    tells nothing about how much of a guess was right."""
+    if not expected:
+        raise NotAnOperator(
+            "operator actions are switched off: set DIGITREC_ADMIN_PASSWORD (or the Streamlit secret of "
+            "that name) to turn them on"
+        )
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise NotAnOperator(f"give a name of 1-{MAX_NAME_LENGTH} characters, for the audit log")
+    if not hmac.compare_digest((password or "").encode(), expected.encode()):
+        raise NotAnOperator("wrong operator password")
+    return Operator(name)
 
 
 def review_submission(
@@ -64,25 +80,6 @@ def request_finetune(
     job = queue.submit(FINETUNE, config, operator.name)
     audit.record(operator.name, "start fine-tune", f"job {job.id}: {describe_settings(config)}")
     return job
-
-
-def promote_version(
-    registry: ModelRegistry, audit: AuditLog, who: object, version: str, margin: float = PROMOTION_MARGIN
-) -> ModelRecord:
-    """Make `version` live, with the CLI's guard (never forced from the app)."""
-    operator = require_operator(who)
-    before = registry.live()
-    record = promote_model(registry, version, margin=margin)
-    audit.record(operator.name, "promote", f"{record.version} (was {before.version})")
-    return record
-
-
-def rollback_version(registry: ModelRegistry, audit: AuditLog, who: object) -> ModelRecord:
-    operator = require_operator(who)
-    before = registry.live()
-    record = registry.rollback()
-    audit.record(operator.name, "rollback", f"{record.version} (was {before.version})")
-    return record
 
 
 def current_jobs(queue: JobQueue, limit: int = 10, stale_after: timedelta = STALE_AFTER) -> list[Job]:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from digitrec.domain.explanations import Explanation
-from digitrec.domain.predictions import ModelInfo, Prediction
-from digitrec.domain.submissions import Submission, SubmissionStats, TrainingRow, Trust
-from digitrec.domain.training import (
+from digitrec.domain.types.explanations import Explanation
+from digitrec.domain.types.predictions import ModelInfo, Prediction
+from digitrec.domain.types.records import Job, LabelledImage, LabelledNumber, Problem, SubmissionRecord
+from digitrec.domain.types.reviews import AuditEntry, Review, VisitorSummary
+from digitrec.domain.types.submissions import Submission, SubmissionStats, TrainingRow, Trust
+from digitrec.domain.types.training import (
     EpochMetrics,
     FineTuneConfig,
     FineTuneResult,
@@ -21,10 +23,6 @@ from digitrec.domain.training import (
     TrainConfig,
     TrainingRun,
 )
-
-if TYPE_CHECKING:  # the use-case modules import these ports: only type checkers need the reverse
-    from digitrec.domain.records import Job, LabelledImage, LabelledNumber, Problem, SubmissionRecord
-    from digitrec.domain.reviewing import AuditEntry, Review, VisitorSummary
 
 
 class Classifier(Protocol):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitrec.domain.errors import DigitrecError, InvalidImage
-from digitrec.domain.predictions import IMAGE_SIDE
-from digitrec.domain.submissions import MAX_IMAGE_PIXELS
+from digitrec.domain.types.errors import DigitrecError, InvalidImage
+from digitrec.domain.types.predictions import IMAGE_SIDE
+from digitrec.domain.types.submissions import MAX_IMAGE_PIXELS
 
 BOX = 20  # MNIST's digit box inside the 28x28 field
 INK_THRESHOLD = 0.2  # ink below this (after background removal) is noise: JPEG ringing, paper grain

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import Classifier, LabelledFolders, Plotter
-from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.records import LabelledImage, Problem
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.predictions import NUM_CLASSES, Prediction
+from digitrec.domain.types.records import LabelledImage, Problem
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from digitrec.domain.errors import DigitrecError, InvalidLabel
 from digitrec.domain.numbers import NumberReading
 from digitrec.domain.ports import SubmissionBrowser, SubmissionStatistics, SubmissionWriter
-from digitrec.domain.predictions import validate_label
 from digitrec.domain.recognition import Evaluation, Recognition, evaluation_of
-from digitrec.domain.submissions import Submission, VersionCount, validate_visitor
+from digitrec.domain.types.errors import DigitrecError, InvalidLabel
+from digitrec.domain.types.predictions import validate_label
+from digitrec.domain.types.submissions import Submission, VersionCount, validate_visitor
 
 # How fast one visitor may send drawings (a number counts each digit): a person drawing by hand stays far
 # below; a script sending a thousand wrong labels does not.

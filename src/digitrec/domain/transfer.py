@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.ports import SubmissionTransfer
-from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.records import Problem, SubmissionRecord
-from digitrec.domain.submissions import Submission, validate_png
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.predictions import NUM_CLASSES, Prediction
+from digitrec.domain.types.records import Problem, SubmissionRecord
+from digitrec.domain.types.submissions import Submission, validate_png
 
 
 def submissions_in_order(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitrec.domain.submissions import (
+from digitrec.domain.types.submissions import (
     DOWN_WEIGHTED,
     HELD_BACK,
     TRUST_DECISIONS,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from digitrec.domain.training import TrainingRun
+    from digitrec.domain.types.training import TrainingRun
 
 
 def percent(value: float | None, places: int = 2) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from digitrec.domain.preprocessing import preprocess_canvas
-from digitrec.domain.training import LabelledInputs
+from digitrec.domain.types.training import LabelledInputs
 
 # Test digits in the canvas set every version is measured on: all of them (12 s to draw and preprocess on two
 # cores). With 1,000, the 0.2 points `models promote` allows were two drawings, within the noise of any

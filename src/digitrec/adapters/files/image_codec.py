@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digitrec.domain.errors import InvalidImage
-from digitrec.domain.submissions import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+from digitrec.domain.types.errors import InvalidImage
+from digitrec.domain.types.submissions import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 
 MAX_BYTES = MAX_IMAGE_BYTES  # the same limits a Submission checks, before anything is decoded
 MAX_PIXELS = MAX_IMAGE_PIXELS

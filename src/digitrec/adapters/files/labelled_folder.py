@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from digitrec.adapters.files.image_codec import read_image
-from digitrec.domain.errors import DatasetNotFound, DigitrecError
 from digitrec.domain.numbers import MAX_DIGITS
-from digitrec.domain.predictions import validate_label
-from digitrec.domain.records import LabelledImage, LabelledNumber, Problem
+from digitrec.domain.types.errors import DatasetNotFound, DigitrecError
+from digitrec.domain.types.predictions import validate_label
+from digitrec.domain.types.records import LabelledImage, LabelledNumber, Problem
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from digitrec.domain.training import TrainingRun  # noqa: E402
+from digitrec.domain.types.training import TrainingRun  # noqa: E402
 
 
 def confusion_figure(confusion: Sequence[Sequence[int]], title: str) -> Figure:

@@ -19,9 +19,9 @@ from types import TracebackType
 
 from digitrec.adapters.files.image_codec import decode_image, read_image_bytes
 from digitrec.adapters.files.labelled_folder import LABELS_FILE, listed_file
-from digitrec.domain.errors import DatasetNotFound, DigitrecError
-from digitrec.domain.records import Problem, SubmissionRecord
-from digitrec.domain.submissions import OK, Submission
+from digitrec.domain.types.errors import DatasetNotFound, DigitrecError
+from digitrec.domain.types.records import Problem, SubmissionRecord
+from digitrec.domain.types.submissions import OK, Submission
 
 COLUMNS = (
     "file", "label", "predicted", "model_version", "created_at", "probabilities", "is_digit", "status",

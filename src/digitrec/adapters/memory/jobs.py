@@ -7,8 +7,8 @@ import threading
 from datetime import UTC, datetime
 
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, stale_message, with_progress
-from digitrec.domain.records import Job
-from digitrec.domain.training import EpochMetrics
+from digitrec.domain.types.records import Job
+from digitrec.domain.types.training import EpochMetrics
 
 
 class InMemoryJobQueue:

@@ -15,8 +15,8 @@ from digitrec.adapters.model_registry import (
     read_model_files,
     unknown_version,
 )
-from digitrec.domain.errors import DigitrecError
-from digitrec.domain.training import ModelRecord
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.training import ModelRecord
 
 
 class InMemoryModelRegistry:

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from datetime import datetime
 
-from digitrec.domain.submissions import Submission, SubmissionStats, TrainingRow, Trust, as_utc
+from digitrec.domain.types.submissions import Submission, SubmissionStats, TrainingRow, Trust, as_utc
 
 
 class InMemorySubmissionRepository:

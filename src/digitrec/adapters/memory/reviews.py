@@ -9,9 +9,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from digitrec.adapters.memory.repository import InMemorySubmissionRepository
-from digitrec.domain.errors import DigitrecError
-from digitrec.domain.reviewing import AuditEntry, Review, VisitorSummary
-from digitrec.domain.submissions import HELD_BACK, OK, Submission
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.reviews import AuditEntry, Review, VisitorSummary
+from digitrec.domain.types.submissions import HELD_BACK, OK, Submission
 
 
 class InMemoryReviews:

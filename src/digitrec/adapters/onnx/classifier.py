@@ -12,8 +12,8 @@ import numpy as np
 from digitrec.adapters.onnx.explain import OnnxExplainer
 from digitrec.adapters.onnx.session import session_of
 from digitrec.adapters.verdict import Verdict, image_batch, model_info
-from digitrec.domain.explanations import Explanation
-from digitrec.domain.predictions import ModelInfo, Prediction
+from digitrec.domain.types.explanations import Explanation
+from digitrec.domain.types.predictions import ModelInfo, Prediction
 
 
 class OnnxClassifier:

@@ -17,7 +17,7 @@ import numpy as np
 
 from digitrec.adapters.onnx.session import session_of
 from digitrec.adapters.verdict import Verdict
-from digitrec.domain.explanations import (
+from digitrec.domain.types.explanations import (
     CannotExplain,
     Explanation,
     FeatureMaps,
@@ -25,7 +25,7 @@ from digitrec.domain.explanations import (
     on_the_ink,
     stage_name,
 )
-from digitrec.domain.predictions import IMAGE_SIDE
+from digitrec.domain.types.predictions import IMAGE_SIDE
 
 OUTPUTS = ("logits", "stage1", "stage2", "stage3", "head_weight")
 POOL = 2  # DigitNet's last max-pool: 2x2, stride 2

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from digitrec.domain.errors import ModelNotFound
+from digitrec.domain.types.errors import ModelNotFound
 
 METADATA_KEY = "digitrec"  # the ONNX metadata entry that holds the checkpoint's metadata, as JSON
 

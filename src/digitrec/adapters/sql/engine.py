@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from digitrec.domain.errors import StorageUnavailable
+from digitrec.domain.types.errors import StorageUnavailable
 from digitrec.settings import DATABASE_TIMEOUT
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, Row, func, insert, select, update
 from digitrec.adapters.sql.engine import storage_errors
 from digitrec.adapters.sql.tables import jobs
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, stale_message
-from digitrec.domain.records import Job
-from digitrec.domain.submissions import as_utc
-from digitrec.domain.training import EpochMetrics
+from digitrec.domain.types.records import Job
+from digitrec.domain.types.submissions import as_utc
+from digitrec.domain.types.training import EpochMetrics
 
 CLAIM_ATTEMPTS = 5  # another worker took the job we aimed at: try the next one
 

@@ -32,8 +32,8 @@ from digitrec.adapters.onnx.explain import explain_path
 from digitrec.adapters.onnx.session import onnx_path
 from digitrec.adapters.sql.engine import storage_errors
 from digitrec.adapters.sql.tables import live_model, model_promotions, model_versions
-from digitrec.domain.errors import DigitrecError
-from digitrec.domain.training import EpochMetrics, ModelRecord
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.training import EpochMetrics, ModelRecord
 
 log = logging.getLogger(__name__)
 

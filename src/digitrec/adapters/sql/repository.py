@@ -28,8 +28,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from digitrec.adapters.sql.engine import storage_errors
 from digitrec.adapters.sql.tables import blocked_visitors, submission_counts, submissions
-from digitrec.domain.predictions import IMAGE_SIDE, Prediction
-from digitrec.domain.submissions import OK, Submission, SubmissionStats, TrainingRow, Trust, as_utc
+from digitrec.domain.types.predictions import IMAGE_SIDE, Prediction
+from digitrec.domain.types.submissions import OK, Submission, SubmissionStats, TrainingRow, Trust, as_utc
 
 MODEL_INPUT_DTYPE = np.dtype("<f4")  # float32, little-endian, whatever the machine's byte order
 

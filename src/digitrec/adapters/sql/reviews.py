@@ -11,9 +11,9 @@ from sqlalchemy.orm import aliased
 from digitrec.adapters.sql.engine import storage_errors
 from digitrec.adapters.sql.repository import count_submission, submission_from_row
 from digitrec.adapters.sql.tables import blocked_visitors, operator_actions, submissions
-from digitrec.domain.errors import DigitrecError
-from digitrec.domain.reviewing import AuditEntry, Review, VisitorSummary
-from digitrec.domain.submissions import HELD_BACK, OK, Submission, as_utc
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.reviews import AuditEntry, Review, VisitorSummary
+from digitrec.domain.types.submissions import HELD_BACK, OK, Submission, as_utc
 
 SCAN_FACTOR = 5  # candidates read per item asked for: low-confidence disagreements are dropped afterwards
 

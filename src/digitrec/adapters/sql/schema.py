@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, inspect, select
 
 from digitrec.adapters.sql.engine import storage_errors
-from digitrec.domain.errors import StorageUnavailable
+from digitrec.domain.types.errors import StorageUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BEFORE_MIGRATIONS = "0001"  # the schema that `create_schema` made before there were migrations

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from digitrec.domain.preprocessing import BOX, INK_THRESHOLD
-from digitrec.domain.training import TrainConfig
+from digitrec.domain.types.training import TrainConfig
 
 SIDE = 28
 

@@ -25,7 +25,7 @@ from digitrec.domain.confidence import (
     thin_out,
     threshold_refusing,
 )
-from digitrec.domain.training import Calibration
+from digitrec.domain.types.training import Calibration
 
 
 def not_a_digit_probability(logits: np.ndarray) -> np.ndarray:

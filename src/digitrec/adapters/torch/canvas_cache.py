@@ -14,7 +14,7 @@ import torch
 
 from digitrec.adapters.drawing.canvas_drawings import canvas_set
 from digitrec.adapters.torch.training_data import MnistSplits, as_tensors
-from digitrec.domain.training import LabelledInputs
+from digitrec.domain.types.training import LabelledInputs
 
 log = logging.getLogger(__name__)
 

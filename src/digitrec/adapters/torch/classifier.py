@@ -13,9 +13,9 @@ import torch
 from digitrec.adapters.torch.explain import explain
 from digitrec.adapters.torch.model import SMALL_BATCH, build_model, load_checkpoint
 from digitrec.adapters.verdict import Verdict, image_batch, model_info
-from digitrec.domain.errors import ModelNotFound
-from digitrec.domain.explanations import Explanation
-from digitrec.domain.predictions import ModelInfo, Prediction
+from digitrec.domain.types.errors import ModelNotFound
+from digitrec.domain.types.explanations import Explanation
+from digitrec.domain.types.predictions import ModelInfo, Prediction
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import functools
 
 import torch
 
-from digitrec.domain.errors import DeviceUnavailable
+from digitrec.domain.types.errors import DeviceUnavailable
 
 
 def pick_device(name: str) -> torch.device:

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from digitrec.adapters.torch.devices import use_bf16
-from digitrec.domain.predictions import NUM_CLASSES
+from digitrec.domain.types.predictions import NUM_CLASSES
 
 DIGITS = NUM_CLASSES  # outputs beyond the first ten (not a digit) are not part of accuracy or loss on digits
 

@@ -19,8 +19,14 @@ import torch.nn.functional as F
 
 from digitrec.adapters.torch.model import DigitNet
 from digitrec.adapters.verdict import Verdict
-from digitrec.domain.explanations import Explanation, FeatureMaps, explained_input, on_the_ink, stage_name
-from digitrec.domain.predictions import IMAGE_SIDE
+from digitrec.domain.types.explanations import (
+    Explanation,
+    FeatureMaps,
+    explained_input,
+    on_the_ink,
+    stage_name,
+)
+from digitrec.domain.types.predictions import IMAGE_SIDE
 
 
 def staged_forward(model: DigitNet, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:

@@ -14,7 +14,7 @@ from digitrec.adapters.torch.evaluation import per_digit_accuracy
 from digitrec.adapters.torch.model import build_model, load_checkpoint
 from digitrec.adapters.torch.training_data import as_tensors, images_on, per_epoch
 from digitrec.adapters.verdict import NOT_A_DIGIT
-from digitrec.domain.training import FineTuneConfig, LabelledInputs, ModelRecord
+from digitrec.domain.types.training import FineTuneConfig, LabelledInputs, ModelRecord
 
 
 def overall(n: list[int], accuracy: list[float | None]) -> float | None:

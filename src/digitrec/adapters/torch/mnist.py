@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from digitrec.domain.errors import DatasetNotFound
+from digitrec.domain.types.errors import DatasetNotFound
 
 log = logging.getLogger(__name__)
 

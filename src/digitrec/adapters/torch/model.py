@@ -19,8 +19,8 @@ from torch import nn
 import digitrec
 from digitrec.adapters.pretrained import SHIPPED_MODEL, shipped_model_path  # noqa: F401 - their old home
 from digitrec.adapters.verdict import NOT_A_DIGIT
-from digitrec.domain.errors import ModelNotFound
-from digitrec.domain.training import TrainConfig
+from digitrec.domain.types.errors import ModelNotFound
+from digitrec.domain.types.training import TrainConfig
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from digitrec.adapters.onnx.explain import OUTPUTS, explain_path
 from digitrec.adapters.onnx.session import METADATA_KEY, onnx_path
 from digitrec.adapters.torch.explain import staged_forward
 from digitrec.adapters.torch.model import build_model, load_checkpoint
-from digitrec.domain.predictions import IMAGE_SIDE
+from digitrec.domain.types.predictions import IMAGE_SIDE
 
 OPSET = 17
 KEPT = ("version", "created_at", "metrics", "calibration", "lineage", "architecture", "code_version")

@@ -39,7 +39,7 @@ from digitrec.adapters.torch.training_data import (
 )
 from digitrec.adapters.torch.training_loop import Fitted, epoch_seconds, fit
 from digitrec.adapters.verdict import NOT_A_DIGIT
-from digitrec.domain.training import (
+from digitrec.domain.types.training import (
     WIDER_MIN_EPOCHS,
     Calibration,
     EpochMetrics,

@@ -20,7 +20,7 @@ from digitrec.adapters.drawing.synthetic_non_digits import synthetic_non_digits
 from digitrec.adapters.torch.augment import Augmentation, augment_batch
 from digitrec.adapters.torch.mnist import load_mnist
 from digitrec.adapters.verdict import NOT_A_DIGIT
-from digitrec.domain.training import LabelledInputs
+from digitrec.domain.types.training import LabelledInputs
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from digitrec.adapters.torch.evaluation import evaluate
 from digitrec.adapters.torch.model import build_model
 from digitrec.adapters.torch.training_data import Mixture, MnistSplits
 from digitrec.domain.curves import kept_epoch, lowest_epoch
-from digitrec.domain.training import EpochMetrics, FineTuneConfig, TrainConfig, replanned_epochs
+from digitrec.domain.types.training import EpochMetrics, FineTuneConfig, TrainConfig, replanned_epochs
 
 log = logging.getLogger(__name__)
 

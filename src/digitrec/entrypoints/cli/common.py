@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from digitrec import settings
-from digitrec.domain.errors import DigitrecError
-from digitrec.domain.training import EpochMetrics
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.training import EpochMetrics
 
 if TYPE_CHECKING:
     from digitrec.containers import Container

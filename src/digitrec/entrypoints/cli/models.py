@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from digitrec.domain.model_versions import digit_changes
-from digitrec.domain.training import FineTuneConfig, FineTuneResult, ModelRecord
+from digitrec.domain.types.training import FineTuneConfig, FineTuneResult, ModelRecord
 from digitrec.entrypoints.cli.common import (
     DATA_DIR_OPTION,
     DEVICE_OPTION,

@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.numbers import NumberReading, NumberReport
-from digitrec.domain.predictions import Prediction
 from digitrec.domain.recognition import Evaluation
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.predictions import Prediction
 from digitrec.entrypoints.cli.common import (
     MODEL_OPTION,
     RUNTIME_OPTION,

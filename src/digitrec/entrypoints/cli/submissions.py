@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from digitrec.domain.predictions import NUM_CLASSES
+from digitrec.domain.types.predictions import NUM_CLASSES
 from digitrec.entrypoints.cli.common import (
     DigitrecGroup,
     container_from,

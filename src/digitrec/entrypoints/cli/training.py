@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from digitrec.domain.training import NETWORK_WIDTHS, WIDER_MIN_EPOCHS, TrainConfig, TrainingRun
+from digitrec.domain.types.training import NETWORK_WIDTHS, WIDER_MIN_EPOCHS, TrainConfig, TrainingRun
 from digitrec.entrypoints.cli.common import (
     DATA_DIR_OPTION,
     DEVICE_OPTION,

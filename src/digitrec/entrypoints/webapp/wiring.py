@@ -20,9 +20,9 @@ import streamlit as st
 
 from digitrec import settings
 from digitrec.containers import Container
-from digitrec.domain.errors import ModelNotFound
 from digitrec.domain.ports import Classifier
-from digitrec.domain.submissions import APP_VISITOR_PATTERN
+from digitrec.domain.types.errors import ModelNotFound
+from digitrec.domain.types.submissions import APP_VISITOR_PATTERN
 from digitrec.settings import MAX_DATABASE_TIMEOUT
 
 

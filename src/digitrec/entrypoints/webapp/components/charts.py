@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 
 from digitrec.domain.curves import per_digit_accuracy
-from digitrec.domain.predictions import NUM_CLASSES
-from digitrec.domain.training import EpochMetrics
+from digitrec.domain.types.predictions import NUM_CLASSES
+from digitrec.domain.types.training import EpochMetrics
 from digitrec.entrypoints.webapp.wiring import theme
 
 DIGITS = [str(d) for d in range(NUM_CLASSES)]

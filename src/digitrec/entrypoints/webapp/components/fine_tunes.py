@@ -7,13 +7,13 @@ from __future__ import annotations
 import streamlit as st
 
 from digitrec.containers import Container
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.jobs import DONE, FAILED, QUEUED, RUNNING, describe_settings
-from digitrec.domain.model_versions import digit_changes
-from digitrec.domain.operating import current_jobs, promote_version, request_finetune, rollback_version
-from digitrec.domain.operators import Operator
-from digitrec.domain.records import Job
-from digitrec.domain.training import FineTuneConfig
+from digitrec.domain.model_versions import digit_changes, promote_version, rollback_version
+from digitrec.domain.operating import current_jobs, request_finetune
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.operators import Operator
+from digitrec.domain.types.records import Job
+from digitrec.domain.types.training import FineTuneConfig
 from digitrec.entrypoints.formatting import percent, trust_lines
 
 REFRESH_SECONDS = 2.0

@@ -11,15 +11,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digitrec.domain.errors import ModelNotFound
-from digitrec.domain.explanations import (
+from digitrec.domain.ports import Classifier
+from digitrec.domain.types.errors import ModelNotFound
+from digitrec.domain.types.explanations import (
     CannotExplain,
     Explanation,
     FeatureMaps,
     feature_grid,
     saliency_overlay,
 )
-from digitrec.domain.ports import Classifier
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.wiring import show_missing_model
 

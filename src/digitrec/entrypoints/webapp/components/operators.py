@@ -10,7 +10,8 @@ import streamlit as st
 
 from digitrec import settings
 from digitrec.containers import Container
-from digitrec.domain.operators import NotAnOperator, Operator, sign_in
+from digitrec.domain.operating import sign_in
+from digitrec.domain.types.operators import NotAnOperator, Operator
 
 PASSWORD_SETTING = settings.ENV_ADMIN_PASSWORD
 WRONG_PASSWORD_DELAY = 0.5  # seconds: slows down guessing

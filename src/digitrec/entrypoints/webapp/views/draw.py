@@ -20,11 +20,11 @@ import uuid
 import numpy as np
 import streamlit as st
 
-from digitrec.domain.errors import InvalidImage, ModelNotFound, StorageUnavailable
-from digitrec.domain.predictions import NUM_CLASSES, Prediction
 from digitrec.domain.preprocessing import EmptyDrawing, TooSmallDrawing, check_drawing_size
 from digitrec.domain.recognition import Recognition, recognise
 from digitrec.domain.submitting import TooManySubmissions, submit_drawing
+from digitrec.domain.types.errors import InvalidImage, ModelNotFound, StorageUnavailable
+from digitrec.domain.types.predictions import NUM_CLASSES, Prediction
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.components.bars import probability_bars
 from digitrec.entrypoints.webapp.components.canvas import drawing_canvas

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import numpy as np
 import streamlit as st
 
-from digitrec.domain.errors import StorageUnavailable
 from digitrec.domain.ports import ImageCodec
 from digitrec.domain.preprocessing import ink_map
 from digitrec.domain.submitting import history_page, history_rows
+from digitrec.domain.types.errors import StorageUnavailable
 from digitrec.entrypoints.formatting import ago
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style, visitor
 

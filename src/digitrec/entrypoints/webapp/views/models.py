@@ -9,8 +9,8 @@ from datetime import datetime
 import streamlit as st
 
 from digitrec.domain.curves import fit_diagnosis
-from digitrec.domain.errors import DigitrecError, StorageUnavailable
-from digitrec.domain.training import ModelRecord
+from digitrec.domain.types.errors import DigitrecError, StorageUnavailable
+from digitrec.domain.types.training import ModelRecord
 from digitrec.entrypoints.formatting import ago, percent
 from digitrec.entrypoints.webapp.components.charts import (
     confusion_heat_map,

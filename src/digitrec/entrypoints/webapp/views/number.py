@@ -10,13 +10,6 @@ import uuid
 import numpy as np
 import streamlit as st
 
-from digitrec.domain.errors import (
-    DigitrecError,
-    InvalidImage,
-    InvalidLabel,
-    ModelNotFound,
-    StorageUnavailable,
-)
 from digitrec.domain.numbers import NumberReading, read_number
 from digitrec.domain.preprocessing import EmptyDrawing, ink_map
 from digitrec.domain.submitting import (
@@ -24,6 +17,13 @@ from digitrec.domain.submitting import (
     WrongDigitCount,
     check_true_number,
     submit_number,
+)
+from digitrec.domain.types.errors import (
+    DigitrecError,
+    InvalidImage,
+    InvalidLabel,
+    ModelNotFound,
+    StorageUnavailable,
 )
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.components.bars import probability_bars

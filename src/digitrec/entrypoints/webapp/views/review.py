@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.operating import block_visitor, review_submission, review_visitor
-from digitrec.domain.operators import Operator
-from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.reviewing import (
-    ACCEPT,
-    EXCLUDE,
     MANY_COPIES,
-    MARK_NOT_A_DIGIT,
-    RELABEL,
-    Review,
     ReviewItem,
     VisitorGroup,
     due_for_review,
     group_by_visitor,
     suspicion,
 )
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.operators import Operator
+from digitrec.domain.types.predictions import NUM_CLASSES
+from digitrec.domain.types.reviews import ACCEPT, EXCLUDE, MARK_NOT_A_DIGIT, RELABEL, Review
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.components.operators import current_operator, operator_hint
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style

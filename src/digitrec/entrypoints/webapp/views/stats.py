@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from digitrec.domain.errors import StorageUnavailable
-from digitrec.domain.predictions import NUM_CLASSES
 from digitrec.domain.submitting import live_stats
+from digitrec.domain.types.errors import StorageUnavailable
+from digitrec.domain.types.predictions import NUM_CLASSES
 from digitrec.entrypoints.formatting import percent
 from digitrec.entrypoints.webapp.components.charts import DIGITS, confusion_heat_map
 from digitrec.entrypoints.webapp.wiring import get_container, use_page_style

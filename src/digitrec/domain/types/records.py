@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from digitrec.domain.submissions import OK
-from digitrec.domain.training import EpochMetrics, FineTuneConfig
+from digitrec.domain.types.submissions import OK
+from digitrec.domain.types.training import EpochMetrics, FineTuneConfig
 
 
 @dataclass(frozen=True)

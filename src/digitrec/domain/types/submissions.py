@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from digitrec.domain.errors import InvalidImage
-from digitrec.domain.predictions import IMAGE_SIDE, NUM_CLASSES, Prediction, validate_label
+from digitrec.domain.types.errors import InvalidImage
+from digitrec.domain.types.predictions import IMAGE_SIDE, NUM_CLASSES, Prediction, validate_label
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024  # an encoded drawing is kilobytes; 8 MB is generous
 MAX_IMAGE_PIXELS = 4096 * 4096  # more than this is a decompression bomb, not a drawing

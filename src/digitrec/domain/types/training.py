@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitrec.domain.errors import DigitrecError
 from digitrec.domain.trust import TrustReport
+from digitrec.domain.types.errors import DigitrecError
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitrec.domain.errors import InvalidLabel
+from digitrec.domain.types.errors import InvalidLabel
 
 NUM_CLASSES = 10
 IMAGE_SIDE = 28

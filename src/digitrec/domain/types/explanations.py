@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitrec.domain.errors import DigitrecError
-from digitrec.domain.predictions import IMAGE_SIDE, Prediction
+from digitrec.domain.types.errors import DigitrecError
+from digitrec.domain.types.predictions import IMAGE_SIDE, Prediction
 
 GAP = 0.35  # the grey between feature maps in a grid: visible next to black (idle) and white (firing) cells
 INK_GREY = 0.55  # how bright the drawing's ink shows under a saliency overlay
