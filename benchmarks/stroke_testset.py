@@ -23,14 +23,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digitrec.adapters.drawing.pen import arc as pen_arc
+
 CANVAS = 280
 Point = tuple[float, float]
 
 
 def arc(cx: float, cy: float, rx: float, ry: float, start: float, stop: float, n: int = 24) -> list[Point]:
-    """Points on an ellipse from angle `start` to `stop` (degrees, y pointing down)."""
-    angles = np.radians(np.linspace(start, stop, n))
-    return [(cx + rx * math.cos(a), cy + ry * math.sin(a)) for a in angles]
+    """Points on an ellipse from angle `start` to `stop` (degrees, y pointing down): the pen's arc, with 24
+    points unless told."""
+    return pen_arc(cx, cy, rx, ry, start, stop, n)
 
 
 # Strokes in a unit box (x right, y down); two styles per digit, as people write them.
