@@ -14,12 +14,18 @@ def percent(value: float | None, places: int = 2) -> str:
     return "-" if value is None else f"{100 * value:.{places}f}%"
 
 
+def parse_time(iso: str | None) -> datetime | None:
+    """An ISO 8601 time as a datetime; None for None or text that is not a time."""
+    try:
+        return datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
 def moment(iso: str | None) -> str:
     """An ISO 8601 time as a person reads it: `2 December 2026, 14:52 UTC` ('an unknown time' for None or
     text that is not a time)."""
-    try:
-        when = datetime.fromisoformat(iso or "")
-    except ValueError:
+    if (when := parse_time(iso)) is None:
         return iso or "an unknown time"
     when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
     return f"{when.day} {when:%B %Y, %H:%M} UTC"

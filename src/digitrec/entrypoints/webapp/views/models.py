@@ -4,14 +4,12 @@ an operator, fine-tunes started here and run by `digitrec worker`, promotion and
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
 from digitrec.domain.curves import fit_diagnosis
 from digitrec.domain.types.errors import DigitrecError, StorageUnavailable
 from digitrec.domain.types.training import ModelRecord
-from digitrec.entrypoints.formatting import ago, percent
+from digitrec.entrypoints.formatting import ago, parse_time, percent
 from digitrec.entrypoints.webapp.components.charts import (
     confusion_heat_map,
     curves_chart,
@@ -32,7 +30,7 @@ def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[in
         rows.append(
             {
                 "version": ("● " if r.live else "") + r.version,
-                "created": ago(created_time(r.created_at)),
+                "created": ago(parse_time(r.created_at)),
                 "trained on": f"MNIST + {r.submissions_used}" if r.submissions_used else "MNIST",
                 "MNIST test": percent(r.test_accuracy),
                 "held-out": percent(r.heldout_accuracy),
@@ -59,13 +57,6 @@ def versions_table(records: list[ModelRecord], live_accuracy: dict[str, tuple[in
         "never trains on. Canvas set: the MNIST test digits drawn as on the canvas, the same drawings for "
         "every version. Live accuracy: on the submissions made while the version answered."
     )
-
-
-def created_time(iso: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(iso) if iso else None
-    except ValueError:
-        return None
 
 
 def curves_of(record: ModelRecord) -> None:
