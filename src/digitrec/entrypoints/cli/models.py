@@ -90,11 +90,7 @@ def finetune(
     from digitrec.domain.model_versions import promotion_problems
 
     container = container_from(
-        ctx,
-        data_dir=str(data_dir),
-        database_url=database_url,
-        database_timeout=database_timeout,
-        models_dir=str(models_dir),
+        ctx, data_dir=str(data_dir), **registry_config(models_dir, database_url, database_timeout)
     )
     config = FineTuneConfig(**hyperparameters)
     with epoch_metrics_writer(metrics_jsonl) as on_epoch:

@@ -23,6 +23,7 @@ from digitrec.entrypoints.cli.common import (
     PLOTS_DIR_OPTION,
     container_from,
     database_options,
+    registry_config,
 )
 from digitrec.entrypoints.formatting import percent
 
@@ -101,9 +102,7 @@ def worker(
     container = container_from(
         ctx,
         data_dir=str(data_dir),
-        database_url=database_url,
-        database_timeout=database_timeout,
-        models_dir=str(models_dir),
+        **registry_config(models_dir, database_url, database_timeout),
         progress=False,
     )
     queue, finetune = container.jobs(), fine_tuner(container, plots_dir)
